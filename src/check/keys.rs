@@ -1,0 +1,84 @@
+//! Rules on primary keys, unique columns and indexes.
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{ColumnSource, ScalarType, Schema};
+
+/// Beyond this many characters a `String` cannot be indexed by MariaDB (3072-byte keys
+/// at 4 bytes a character).
+const MARIADB_INDEX_CHARS: u32 = 768;
+
+pub(super) fn table_has_primary_key(schema: &Schema, diagnostics: &mut Diagnostics) {
+    for table in schema.tables.iter().filter(|table| !table.incomplete) {
+        if table.primary_key().next().is_none() {
+            let help = if table.column_named("id").is_some() {
+                "mark the `id` column `\"primary_key\": true`".to_owned()
+            } else {
+                "add `{\"name\": \"id\", \"type\": \"Integer\", \"primary_key\": true}` or mark an existing column `\"primary_key\": true`".to_owned()
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::NoPrimaryKey, &table.name_origin, format!("table `{}` has no primary key", table.name))
+                    .with_label("no column is `primary_key`")
+                    .with_help(help),
+            );
+        }
+    }
+}
+
+pub(super) fn primary_key_is_single_column(schema: &Schema, diagnostics: &mut Diagnostics) {
+    for table in &schema.tables {
+        let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
+        if key.len() > 1 {
+            diagnostics.push(
+                Diagnostic::new(Code::CompositePrimaryKey, &table.name_origin, format!("table `{}` has a composite primary key ({})", table.name, key.join(", ")))
+                    .with_label("composite key")
+                    .with_help(format!("its rows are addressed as `/{}/{{{}}}`", table.name, key.join("}/{"))),
+            );
+        }
+    }
+}
+
+pub(super) fn primary_key_type_is_exact(schema: &Schema, diagnostics: &mut Diagnostics) {
+    for table in &schema.tables {
+        for (_, column) in table.primary_key().filter(|(_, column)| column.ty == ScalarType::Float) {
+            diagnostics.push(
+                Diagnostic::new(Code::PkType, &column.name_origin, format!("primary-key column `{}.{}` is a `Float`", table.name, column.name))
+                    .with_label("floating-point key")
+                    .with_help("floats compare inexactly; use `Integer`, `String` or `Numeric` for a key"),
+            );
+        }
+    }
+}
+
+pub(super) fn text_is_not_a_key(schema: &Schema, diagnostics: &mut Diagnostics) {
+    for table in &schema.tables {
+        for column in table.columns.iter().filter(|column| column.ty == ScalarType::Text) {
+            let uses: Vec<&str> = [(column.primary_key, "a primary key"), (column.unique, "unique"), (column.index, "indexed")]
+                .into_iter()
+                .filter_map(|(flag, name)| flag.then_some(name))
+                .collect();
+            if !uses.is_empty() {
+                diagnostics.push(
+                    Diagnostic::new(Code::TextKey, &column.name_origin, format!("`Text` column `{}.{}` is {}", table.name, column.name, uses.join(" and ")))
+                        .with_label("unbounded text cannot be indexed")
+                        .with_help("use `\"type\": \"String\"` with a `length` (at most 768 for an index on MariaDB)"),
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Diagnostics) {
+    for table in &schema.tables {
+        for column in table.columns.iter().filter(|column| column.source == ColumnSource::Declared && column.foreign_key.is_none()) {
+            if let ScalarType::String { length } = column.ty {
+                if length > MARIADB_INDEX_CHARS && (column.primary_key || column.unique || column.index) {
+                    diagnostics.push(
+                        Diagnostic::new(Code::IndexTooLong, &column.name_origin, format!("indexed `String({length})` column `{}.{}` is too long for a MariaDB index", table.name, column.name))
+                            .with_label(format!("{length} characters"))
+                            .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The command line: clap definitions, one module per subcommand, and the mapping of
+//! outcomes to exit codes (0 valid, 1 schema errors, 2 usage or I/O errors).
+//!
+//! Invariant: only [`printer`] writes to the terminal; subcommands return text.
+
+mod explain;
+mod input;
+mod plan;
+mod printer;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{CompileOptions, Limits};
+pub use printer::Printer;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything was valid.
+    Success,
+    /// A document has errors.
+    Invalid,
+    /// Bad usage, unreadable input, or an internal error.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Invalid => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  backbone validate examples/library.json        check a schema, human diagnostics
+  backbone validate --format json schemas/*.json one JSON report for several files
+  backbone plan examples/library.json            build order and relationship pairs
+  backbone explain FK_COLUMN_NOT_FOUND           what a diagnostic means and how to fix it
+  backbone schema > backbone.schema.json         the JSON Schema of the input format
+
+Exit codes: 0 valid (warnings allowed), 1 schema errors, 2 usage or I/O error.";
+
+/// Compiles a JSON description of a database into a Python backend.
+#[derive(Debug, Parser)]
+#[command(name = "backbone", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check schema documents and report every problem.
+    #[command(after_help = "Examples:
+  backbone validate schema.json
+  backbone validate --format github schemas/*.json     annotations for GitHub Actions
+  cat schema.json | backbone validate -                read standard input
+  backbone validate --strict --max-tables 50 schema.json
+
+Exit codes: 0 valid (warnings allowed unless --strict), 1 schema errors, 2 usage or I/O error.")]
+    Validate(validate::ValidateArgs),
+    /// Show the resolved model: build order, dependencies and relationship pairs.
+    #[command(after_help = "Examples:
+  backbone plan examples/library.json
+  backbone plan --format json examples/library.json | jq '.tables[].table'")]
+    Plan(plan::PlanArgs),
+    /// Print the JSON Schema (draft 2020-12) of the input format.
+    #[command(after_help = "Examples:
+  backbone schema > backbone.schema.json
+  In a document: {\"$schema\": \"./backbone.schema.json\", …} gives editors completion.")]
+    Schema,
+    /// Explain a diagnostic code, with a wrong and a fixed example.
+    #[command(after_help = "Examples:
+  backbone explain FK_COLUMN_NOT_FOUND
+  backbone explain fk-column-not-found      case and dashes do not matter
+  backbone explain                          list every code")]
+    Explain(explain::ExplainArgs),
+}
+
+/// How diagnostics are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Reports with source snippets, for people.
+    Human,
+    /// One JSON object on standard output, for programs.
+    Json,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
+}
+
+/// Whether to color human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options shared by the commands that compile documents.
+#[derive(Debug, Clone, Args)]
+pub struct CompileArgs {
+    /// Reject documents with more tables than this (no limit by default).
+    #[arg(long, value_name = "N")]
+    pub max_tables: Option<usize>,
+    /// Reject tables with more columns than this, as written (no limit by default).
+    #[arg(long, value_name = "N")]
+    pub max_columns: Option<usize>,
+    /// Reject tables with more relationships than this (no limit by default).
+    #[arg(long, value_name = "N")]
+    pub max_relationships: Option<usize>,
+    /// Reject documents larger than this many bytes (no limit by default).
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<usize>,
+    /// Color for human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl CompileArgs {
+    pub fn options(&self) -> CompileOptions {
+        CompileOptions {
+            limits: Limits { max_tables: self.max_tables, max_columns: self.max_columns, max_relationships: self.max_relationships },
+            max_bytes: self.max_bytes,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, printer),
+        Command::Plan(args) => plan::run(&args, printer),
+        Command::Schema => schema::run(printer),
+        Command::Explain(args) => explain::run(&args, printer),
+    }
+}
+
+/// The binary's entry point: parse arguments, run, map to an exit code.
+pub fn main() -> ExitCode {
+    let mut printer = Printer::terminal();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let status = if error.use_stderr() { ExitStatus::Error } else { ExitStatus::Success };
+            printer.clap_error(&error);
+            return status.into();
+        }
+    };
+    run(cli, &mut printer).into()
+}

@@ -1,0 +1,9 @@
+//! `backbone schema`
+
+use super::{ExitStatus, Printer};
+use crate::syntax::document::json_schema;
+
+pub fn run(printer: &mut Printer) -> ExitStatus {
+    printer.out(&json_schema());
+    ExitStatus::Success
+}

@@ -1,0 +1,197 @@
+//! Diagnostics: one [`Diagnostic`] value per problem, collected in [`Diagnostics`],
+//! rendered by `render` as human (miette), JSON or GitHub annotations.
+//!
+//! Invariant: the pipeline only ever adds diagnostics; it never prints them. Codes are
+//! stable (see [`Code`]) and every diagnostic carries a primary label in the source.
+
+mod code;
+pub mod render;
+
+pub use code::Code;
+
+use crate::source::{JsonPointer, Origin, Span};
+
+/// How serious a diagnostic is. Only errors make a document invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A span with a message that says what is wrong at that spot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// One terse phrase, lowercase start, no trailing period.
+    pub message: String,
+    /// The JSON pointer of the value the diagnostic is about.
+    pub pointer: JsonPointer,
+    pub primary: Label,
+    /// The other end of the problem: the first duplicate, the referenced table, …
+    pub secondary: Vec<Label>,
+    /// The fix, with a did-you-mean suggestion where a close name exists.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `code`'s severity about the value at `origin`.
+    pub fn new(code: Code, origin: &Origin, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            pointer: origin.pointer.clone(),
+            primary: Label { span: origin.span, message: String::new() },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_label(mut self, message: impl Into<String>) -> Self {
+        self.primary.message = message.into();
+        self
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    #[must_use]
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label { span, message: message.into() });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The problems found in one document, in the order they were found until
+/// [`Diagnostics::sorted`] puts them in source order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|diagnostic| diagnostic.is_error()).count()
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.0.iter().filter(|diagnostic| diagnostic.severity == severity).count()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    /// The diagnostics in source order (then by code), as users read a file.
+    #[must_use]
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| {
+            (a.primary.span.start, a.primary.span.end, a.code.as_str(), &a.message).cmp(&(
+                b.primary.span.start,
+                b.primary.span.end,
+                b.code.as_str(),
+                &b.message,
+            ))
+        });
+        self
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The closest of `candidates` to `name`, when one is close enough to be a likely typo.
+///
+/// A case-insensitive match wins; otherwise the smallest Damerau–Levenshtein
+/// distance of at most a third of the name's length (and at least 1) is taken.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lowered = name.to_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        if candidate.to_lowercase() == lowered {
+            return Some(candidate);
+        }
+        let distance = strsim::damerau_levenshtein(&lowered, &candidate.to_lowercase());
+        if best.is_none_or(|(best_distance, _)| distance < best_distance) {
+            best = Some((distance, candidate));
+        }
+    }
+    let limit = (name.chars().count() / 3).max(1);
+    best.filter(|(distance, _)| *distance <= limit).map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("user", ["users", "posts"]), Some("users"));
+        assert_eq!(did_you_mean("STRING", ["String", "Text"]), Some("String"));
+        assert_eq!(did_you_mean("zzz", ["users", "posts"]), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The human rendering: miette's graphical report with a source snippet per diagnostic.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::source::{Source, Span};
+
+/// How the human rendering looks.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanStyle {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for HumanStyle {
+    fn default() -> Self {
+        Self { color: false, width: 100 }
+    }
+}
+
+/// Every diagnostic as a miette report, each followed by a blank line.
+pub fn human(source: &Source, diagnostics: &Diagnostics, style: HumanStyle) -> String {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let named = NamedText { name: source.name(), text: source.text() };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report { diagnostic, source: &named };
+        // Writing into a String cannot fail; a miette formatting error would only lose
+        // this one report, and the JSON rendering is unaffected.
+        let _ = handler.render_report(&mut out, &report);
+        out.push('\n');
+    }
+    out
+}
+
+/// The source text under its file name, as miette reads it.
+struct NamedText<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for NamedText<'_> {
+    fn read_span<'b>(&'b self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let contents = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// One diagnostic seen through miette's protocol.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a NamedText<'a>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_deref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = &self.diagnostic.primary;
+        let primary = LabeledSpan::new_primary_with_span(non_empty(&primary.message), to_miette(primary.span));
+        let secondary = self
+            .diagnostic
+            .secondary
+            .iter()
+            .map(|label| LabeledSpan::new_with_span(non_empty(&label.message), to_miette(label.span)));
+        Some(Box::new(std::iter::once(primary).chain(secondary)))
+    }
+}
+
+fn non_empty(message: &str) -> Option<String> {
+    (!message.is_empty()).then(|| message.to_owned())
+}
+
+fn to_miette(span: Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.len())
+}
