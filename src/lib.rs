@@ -18,8 +18,8 @@ pub mod source;
 pub mod syntax;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
-pub use ir::lower::Limits;
 use ir::Schema;
+pub use ir::lower::Limits;
 use order::BuildOrder;
 use source::{JsonPointer, Origin, Source, Span};
 
@@ -79,7 +79,9 @@ pub fn compile(source: &Source, options: &CompileOptions) -> Compilation {
     let tree = match syntax::json::parse(source.text()) {
         Ok(tree) => tree,
         Err(error) => {
-            let mut diagnostic = Diagnostic::new(Code::JsonSyntax, &Origin::new(JsonPointer::root(), error.span), error.message).with_label(error.label).with_optional_help(error.help);
+            let mut diagnostic = Diagnostic::new(Code::JsonSyntax, &Origin::new(JsonPointer::root(), error.span), error.message)
+                .with_label(error.label)
+                .with_optional_help(error.help);
             if let Some(opened) = error.opened_at {
                 diagnostic = diagnostic.with_secondary(opened, "opened here");
             }
@@ -89,9 +91,13 @@ pub fn compile(source: &Source, options: &CompileOptions) -> Compilation {
     };
     if !matches!(tree.kind, syntax::json::ValueKind::Object(_)) {
         diagnostics.push(
-            Diagnostic::new(Code::JsonSyntax, &Origin::new(JsonPointer::root(), tree.span), format!("the document is {}, not a JSON object", tree.kind.describe()))
-                .with_label("expected `{`")
-                .with_help("a backbone document is one JSON object: `{\"project_name\": …, \"db_type\": …, \"schema\": [ … ]}`"),
+            Diagnostic::new(
+                Code::JsonSyntax,
+                &Origin::new(JsonPointer::root(), tree.span),
+                format!("the document is {}, not a JSON object", tree.kind.describe()),
+            )
+            .with_label("expected `{`")
+            .with_help("a backbone document is one JSON object: `{\"project_name\": …, \"db_type\": …, \"schema\": [ … ]}`"),
         );
         return Compilation { schema: None, build_order: None, diagnostics };
     }

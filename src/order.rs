@@ -42,7 +42,8 @@ impl BuildOrder {
         let mut deferred = BTreeSet::new();
         for component in sorted_components(schema, &graph) {
             let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-            let not_null_cycles: Vec<Vec<NodeIndex>> = sorted_components(schema, &not_null).into_iter().filter(|inner| inner.iter().all(|node| members.contains(node))).collect();
+            let not_null_cycles: Vec<Vec<NodeIndex>> =
+                sorted_components(schema, &not_null).into_iter().filter(|inner| inner.iter().all(|node| members.contains(node))).collect();
             for inner in &not_null_cycles {
                 cycles.push(Cycle { path: cycle_through(schema, &not_null, inner), all_not_null: true });
             }
@@ -95,10 +96,11 @@ fn foreign_key_graph(schema: &Schema, keep: impl Fn(ColumnRef) -> bool) -> DiGra
     for (table_id, table) in schema.tables() {
         for (column_id, column) in table.columns() {
             let column_ref = ColumnRef { table: table_id, column: column_id };
-            if let Some(key) = &column.foreign_key {
-                if key.target.table != table_id && keep(column_ref) {
-                    graph.add_edge(NodeIndex::new(table_id.0), NodeIndex::new(key.target.table.0), column_ref);
-                }
+            if let Some(key) = &column.foreign_key
+                && key.target.table != table_id
+                && keep(column_ref)
+            {
+                graph.add_edge(NodeIndex::new(table_id.0), NodeIndex::new(key.target.table.0), column_ref);
             }
         }
     }

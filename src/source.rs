@@ -88,9 +88,7 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(offset, _)| offset + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(offset, _)| offset + 1)).collect();
         Self { line_starts }
     }
 
@@ -101,9 +99,7 @@ impl LineIndex {
         let line_start = self.line_starts[line_idx];
         // The offset may sit inside a multi-byte character only for a lossy source;
         // count the characters that start before it.
-        let column = text
-            .get(line_start..)
-            .map_or(0, |rest| rest.char_indices().take_while(|(i, _)| line_start + i < offset).count());
+        let column = text.get(line_start..).map_or(0, |rest| rest.char_indices().take_while(|(i, _)| line_start + i < offset).count());
         LineColumn { line: line_idx + 1, column: column + 1 }
     }
 }

@@ -21,7 +21,12 @@ pub(super) fn cycles_are_breakable(schema: &Schema, order: &BuildOrder, diagnost
             }
             diagnostics.push(diagnostic);
         } else {
-            let deferred: Vec<String> = order.deferred.iter().filter(|column| cycle_tables_contain(cycle, column.table)).map(|column| format!("`{}`", schema.qualified(*column))).collect();
+            let deferred: Vec<String> = order
+                .deferred
+                .iter()
+                .filter(|column| cycle_tables_contain(cycle, column.table))
+                .map(|column| format!("`{}`", schema.qualified(*column)))
+                .collect();
             diagnostics.push(
                 Diagnostic::new(Code::NullableCycle, &key.target_origin, format!("foreign keys form a cycle: {route}"))
                     .with_label("part of a cycle")

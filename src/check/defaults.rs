@@ -16,9 +16,13 @@ pub(super) fn default_fits_type(schema: &Schema, diagnostics: &mut Diagnostics) 
             };
             let through = if column.foreign_key.is_some() { " (the type of its target)" } else { "" };
             diagnostics.push(
-                Diagnostic::new(Code::DefaultInvalid, &literal.origin, format!("default `{shown}` is not valid for `{}` column `{}.{}`{through}", type_label(&column.ty), table.name, column.name))
-                    .with_label(reason)
-                    .with_help(example(&column.ty)),
+                Diagnostic::new(
+                    Code::DefaultInvalid,
+                    &literal.origin,
+                    format!("default `{shown}` is not valid for `{}` column `{}.{}`{through}", type_label(&column.ty), table.name, column.name),
+                )
+                .with_label(reason)
+                .with_help(example(&column.ty)),
             );
         }
     }
@@ -44,7 +48,10 @@ fn example(ty: &ScalarType) -> String {
         ScalarType::Time => "write `\"HH:MM:SS\"`, e.g. `\"09:30:00\"`".to_owned(),
         ScalarType::Numeric { precision, scale } => {
             let digits = precision - scale;
-            format!("write a number with at most {digits} digits before the point and {scale} after it, e.g. `\"{}\"`", if *scale > 0 { format!("0.{}", "0".repeat(*scale as usize)) } else { "0".to_owned() })
+            format!(
+                "write a number with at most {digits} digits before the point and {scale} after it, e.g. `\"{}\"`",
+                if *scale > 0 { format!("0.{}", "0".repeat(*scale as usize)) } else { "0".to_owned() }
+            )
         }
         ScalarType::Float => "write a number".to_owned(),
         ScalarType::Enum { values } => {

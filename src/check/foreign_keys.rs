@@ -18,10 +18,14 @@ pub(super) fn target_is_unique(schema: &Schema, diagnostics: &mut Diagnostics) {
         }
         let why = if target.primary_key { "part of a composite primary key" } else { "neither the primary key nor unique" };
         diagnostics.push(
-            Diagnostic::new(Code::FkNotPkOrUnique, &key.target_origin, format!("foreign key `{}.{}` targets `{}`, which is {why}", table.name, column.name, schema.qualified(key.target)))
-                .with_label("target is not unique")
-                .with_secondary(target.name_origin.span, "target column declared here")
-                .with_help(format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)),
+            Diagnostic::new(
+                Code::FkNotPkOrUnique,
+                &key.target_origin,
+                format!("foreign key `{}.{}` targets `{}`, which is {why}", table.name, column.name, schema.qualified(key.target)),
+            )
+            .with_label("target is not unique")
+            .with_secondary(target.name_origin.span, "target column declared here")
+            .with_help(format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)),
         );
     }
 }
@@ -48,15 +52,23 @@ pub(super) fn set_default_column_has_default(schema: &Schema, diagnostics: &mut 
         let origin = key.on_delete_origin.as_ref().unwrap_or(&key.target_origin);
         if column.default.is_none() {
             diagnostics.push(
-                Diagnostic::new(Code::SetDefaultNoDefault, origin, format!("`on_delete: SET DEFAULT` on `{}.{}`, which has no default", table.name, column.name))
-                    .with_label("no `default` to set")
-                    .with_help(format!("add a `default` that is a key of `{}`, or use another action", schema.table(key.target.table).name)),
+                Diagnostic::new(
+                    Code::SetDefaultNoDefault,
+                    origin,
+                    format!("`on_delete: SET DEFAULT` on `{}.{}`, which has no default", table.name, column.name),
+                )
+                .with_label("no `default` to set")
+                .with_help(format!("add a `default` that is a key of `{}`, or use another action", schema.table(key.target.table).name)),
             );
         }
         diagnostics.push(
-            Diagnostic::new(Code::SetDefaultUnsupported, origin, format!("`on_delete: SET DEFAULT` on `{}.{}` is rejected by MariaDB and MySQL", table.name, column.name))
-                .with_label("InnoDB does not support SET DEFAULT")
-                .with_help("the backend will fail to migrate on MariaDB/MySQL; use `SET NULL`, `CASCADE` or `RESTRICT` to run everywhere"),
+            Diagnostic::new(
+                Code::SetDefaultUnsupported,
+                origin,
+                format!("`on_delete: SET DEFAULT` on `{}.{}` is rejected by MariaDB and MySQL", table.name, column.name),
+            )
+            .with_label("InnoDB does not support SET DEFAULT")
+            .with_help("the backend will fail to migrate on MariaDB/MySQL; use `SET NULL`, `CASCADE` or `RESTRICT` to run everywhere"),
         );
     }
 }
@@ -67,9 +79,13 @@ pub(super) fn self_reference_is_nullable(schema: &Schema, diagnostics: &mut Diag
             let Some(key) = &column.foreign_key else { continue };
             if key.target.table == table_id && !column.nullable {
                 diagnostics.push(
-                    Diagnostic::new(Code::NotNullSelfReference, &key.target_origin, format!("NOT NULL foreign key `{}.{}` points at its own table", table.name, column.name))
-                        .with_label("the first row would have nothing to point at")
-                        .with_help("make the column nullable (`\"nullable\": true`, the default for a non-key column)"),
+                    Diagnostic::new(
+                        Code::NotNullSelfReference,
+                        &key.target_origin,
+                        format!("NOT NULL foreign key `{}.{}` points at its own table", table.name, column.name),
+                    )
+                    .with_label("the first row would have nothing to point at")
+                    .with_help("make the column nullable (`\"nullable\": true`, the default for a non-key column)"),
                 );
             }
         }

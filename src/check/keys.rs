@@ -29,9 +29,13 @@ pub(super) fn primary_key_is_single_column(schema: &Schema, diagnostics: &mut Di
         let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
         if key.len() > 1 {
             diagnostics.push(
-                Diagnostic::new(Code::CompositePrimaryKey, &table.name_origin, format!("table `{}` has a composite primary key ({})", table.name, key.join(", ")))
-                    .with_label("composite key")
-                    .with_help(format!("its rows are addressed as `/{}/{{{}}}`", table.name, key.join("}/{"))),
+                Diagnostic::new(
+                    Code::CompositePrimaryKey,
+                    &table.name_origin,
+                    format!("table `{}` has a composite primary key ({})", table.name, key.join(", ")),
+                )
+                .with_label("composite key")
+                .with_help(format!("its rows are addressed as `/{}/{{{}}}`", table.name, key.join("}/{"))),
             );
         }
     }
@@ -70,14 +74,19 @@ pub(super) fn text_is_not_a_key(schema: &Schema, diagnostics: &mut Diagnostics) 
 pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Diagnostics) {
     for table in &schema.tables {
         for column in table.columns.iter().filter(|column| column.source == ColumnSource::Declared && column.foreign_key.is_none()) {
-            if let ScalarType::String { length } = column.ty {
-                if length > MARIADB_INDEX_CHARS && (column.primary_key || column.unique || column.index) {
-                    diagnostics.push(
-                        Diagnostic::new(Code::IndexTooLong, &column.name_origin, format!("indexed `String({length})` column `{}.{}` is too long for a MariaDB index", table.name, column.name))
-                            .with_label(format!("{length} characters"))
-                            .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
-                    );
-                }
+            if let ScalarType::String { length } = column.ty
+                && length > MARIADB_INDEX_CHARS
+                && (column.primary_key || column.unique || column.index)
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::IndexTooLong,
+                        &column.name_origin,
+                        format!("indexed `String({length})` column `{}.{}` is too long for a MariaDB index", table.name, column.name),
+                    )
+                    .with_label(format!("{length} characters"))
+                    .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
+                );
             }
         }
     }

@@ -11,14 +11,25 @@ pub(super) fn attribute_names_are_unique(schema: &Schema, diagnostics: &mut Diag
             let clash = if let Some(column) = table.columns.iter().find(|column| column.name.as_str() == name) {
                 Some((format!("column `{}`", column.name), column.name_origin.span))
             } else {
-                relations[..idx].iter().find(|earlier| earlier.name.as_str() == name).map(|earlier| (format!("another relationship to `{}`", schema.table(earlier.target).name), earlier.name_origin.span))
+                relations[..idx]
+                    .iter()
+                    .find(|earlier| earlier.name.as_str() == name)
+                    .map(|earlier| (format!("another relationship to `{}`", schema.table(earlier.target).name), earlier.name_origin.span))
             };
             let Some((other, other_span)) = clash else { continue };
             diagnostics.push(
-                Diagnostic::new(Code::RelNameClash, &relation.name_origin, format!("relationship attribute `{}.{name}` clashes with {other}", table.class_name))
-                    .with_label(format!("names `{}.{name}`", table.class_name))
-                    .with_secondary(other_span, "already uses the name")
-                    .with_help(format!("choose another `back_populates` for this side of the relationship with `{}`, e.g. `{name}_{}`", schema.table(relation.target).name, relation_suffix(relation.kind))),
+                Diagnostic::new(
+                    Code::RelNameClash,
+                    &relation.name_origin,
+                    format!("relationship attribute `{}.{name}` clashes with {other}", table.class_name),
+                )
+                .with_label(format!("names `{}.{name}`", table.class_name))
+                .with_secondary(other_span, "already uses the name")
+                .with_help(format!(
+                    "choose another `back_populates` for this side of the relationship with `{}`, e.g. `{name}_{}`",
+                    schema.table(relation.target).name,
+                    relation_suffix(relation.kind)
+                )),
             );
         }
     }

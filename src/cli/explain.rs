@@ -14,7 +14,7 @@ pub struct ExplainArgs {
     pub code: Option<String>,
 }
 
-pub fn run(args: &ExplainArgs, printer: &mut Printer) -> ExitStatus {
+pub(crate) fn run(args: &ExplainArgs, printer: &mut Printer) -> ExitStatus {
     let Some(name) = &args.code else {
         printer.out(&index());
         return ExitStatus::Success;

@@ -6,7 +6,7 @@ use crate::source::Source;
 
 /// Reads `path` (or standard input for `-`) into a [`Source`]; the error is a
 /// sentence for the user.
-pub fn read(path: &str) -> Result<Source, String> {
+pub(crate) fn read(path: &str) -> Result<Source, String> {
     if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(|error| format!("cannot read standard input: {error}"))?;
@@ -15,7 +15,9 @@ pub fn read(path: &str) -> Result<Source, String> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Source::from_bytes(path, bytes)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(format!("cannot read `{path}`: no such file")),
-        Err(error) if error.kind() == std::io::ErrorKind::IsADirectory => Err(format!("cannot read `{path}`: it is a directory; name the schema file inside it")),
+        Err(error) if error.kind() == std::io::ErrorKind::IsADirectory => {
+            Err(format!("cannot read `{path}`: it is a directory; name the schema file inside it"))
+        }
         Err(error) => Err(format!("cannot read `{path}`: {error}")),
     }
 }

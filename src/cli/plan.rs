@@ -26,7 +26,7 @@ pub enum PlanFormat {
     Json,
 }
 
-pub fn run(args: &PlanArgs, printer: &mut Printer) -> ExitStatus {
+pub(crate) fn run(args: &PlanArgs, printer: &mut Printer) -> ExitStatus {
     let source = match input::read(&args.file) {
         Ok(source) => source,
         Err(message) => {

@@ -3,7 +3,7 @@
 use super::{ExitStatus, Printer};
 use crate::syntax::document::json_schema;
 
-pub fn run(printer: &mut Printer) -> ExitStatus {
+pub(crate) fn run(printer: &mut Printer) -> ExitStatus {
     printer.out(&json_schema());
     ExitStatus::Success
 }

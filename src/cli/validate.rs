@@ -25,7 +25,7 @@ pub struct ValidateArgs {
     pub compile: CompileArgs,
 }
 
-pub fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
+pub(crate) fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
     let options = args.compile.options();
     let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
     let mut reports = Vec::new();
@@ -50,7 +50,7 @@ pub fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
             Format::Github => printer.out(&render::github(&source, &diagnostics)),
             Format::Human => {
                 printer.err(&render::human(&source, &diagnostics, style));
-                if !(args.quiet && !failed) {
+                if !args.quiet || failed {
                     printer.err(&summary(source.name(), &compilation.diagnostics, failed));
                 }
             }

@@ -55,8 +55,12 @@ pub fn interpret(ty: &ScalarType, literal: &LiteralValue) -> Result<DefaultValue
         (ScalarType::DateTime, LiteralValue::String(text)) => {
             datetime(text).then(|| DefaultValue::DateTime(text.clone())).ok_or_else(|| "it is not `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]` or `now`".to_owned())
         }
-        (ScalarType::Date, LiteralValue::String(text)) => date(text).then(|| DefaultValue::Date(text.clone())).ok_or_else(|| "it is not a calendar date `YYYY-MM-DD`".to_owned()),
-        (ScalarType::Time, LiteralValue::String(text)) => time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned()),
+        (ScalarType::Date, LiteralValue::String(text)) => {
+            date(text).then(|| DefaultValue::Date(text.clone())).ok_or_else(|| "it is not a calendar date `YYYY-MM-DD`".to_owned())
+        }
+        (ScalarType::Time, LiteralValue::String(text)) => {
+            time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned())
+        }
         (ScalarType::Numeric { precision, scale }, LiteralValue::Number(raw) | LiteralValue::String(raw)) => decimal(raw, *precision, *scale),
         (ScalarType::Float, LiteralValue::Number(raw)) => {
             raw.parse::<f64>().ok().filter(|value| value.is_finite()).map(DefaultValue::Float).ok_or_else(|| "it is beyond the range of a double".to_owned())
@@ -120,7 +124,11 @@ fn plain_decimal(raw: &str) -> Option<String> {
         None => (unsigned, 0),
     };
     let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if integer.is_empty() || !integer.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) || (mantissa.contains('.') && fraction.is_empty()) {
+    if integer.is_empty()
+        || !integer.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || (mantissa.contains('.') && fraction.is_empty())
+    {
         return None;
     }
     // Exponents beyond any representable precision are rejected rather than expanded.
@@ -133,7 +141,11 @@ fn plain_decimal(raw: &str) -> Option<String> {
         ("0".to_owned(), "0".repeat(usize::try_from(-point).ok()?) + &digits)
     } else {
         let point = usize::try_from(point).ok()?;
-        if point >= digits.len() { (digits.clone() + &"0".repeat(point - digits.len()), String::new()) } else { (digits[..point].to_owned(), digits[point..].to_owned()) }
+        if point >= digits.len() {
+            (digits.clone() + &"0".repeat(point - digits.len()), String::new())
+        } else {
+            (digits[..point].to_owned(), digits[point..].to_owned())
+        }
     };
     let integer = match integer.trim_start_matches('0') {
         "" => "0",
@@ -194,7 +206,10 @@ fn datetime(text: &str) -> bool {
         (rest, None)
     };
     let offset_ok = offset.is_none_or(|offset| {
-        offset.len() == 5 && offset.as_bytes()[2] == b':' && digits(offset, 0..2).is_some_and(|hours| hours < 24) && digits(offset, 3..5).is_some_and(|minutes| minutes < 60)
+        offset.len() == 5
+            && offset.as_bytes()[2] == b':'
+            && digits(offset, 0..2).is_some_and(|hours| hours < 24)
+            && digits(offset, 3..5).is_some_and(|minutes| minutes < 60)
     });
     date(day) && time(clock) && offset_ok
 }

@@ -262,6 +262,7 @@ impl RelationKind {
     }
 
     /// The kind of the other side of a pair.
+    #[must_use]
     pub fn complement(self) -> Self {
         match self {
             Self::OneToMany => Self::ManyToOne,

@@ -99,12 +99,16 @@ pub fn parse(text: &str) -> Result<Value, SyntaxError> {
     }
     parser.skip_whitespace();
     if parser.pos == parser.bytes.len() {
-        return Err(parser.error_here("the document is empty", "expected a JSON object here", Some("a backbone document is one JSON object: `{\"project_name\": …}`")));
+        return Err(parser.error_here(
+            "the document is empty",
+            "expected a JSON object here",
+            Some("a backbone document is one JSON object: `{\"project_name\": …}`"),
+        ));
     }
     let value = parser.value()?;
     parser.skip_whitespace();
     if parser.pos < parser.bytes.len() {
-        return Err(parser.error_at(
+        return Err(error_at(
             Span::new(parser.pos, parser.char_end(parser.pos)),
             "unexpected text after the end of the JSON document",
             "the document already ended",
@@ -167,7 +171,13 @@ impl Parser<'_> {
             match self.bytes.get(self.pos) {
                 Some(b'"') => {}
                 Some(b'}') if !members.is_empty() => {
-                    return Err(self.error_here("trailing comma before `}`", "remove this comma's successor or the comma", Some("JSON does not allow a comma after the last member")).with_span_back(self, b','));
+                    return Err(self
+                        .error_here(
+                            "trailing comma before `}`",
+                            "remove this comma's successor or the comma",
+                            Some("JSON does not allow a comma after the last member"),
+                        )
+                        .with_span_back(self, b','));
                 }
                 None => return Err(self.unclosed("object", open)),
                 Some(_) => {
@@ -176,7 +186,7 @@ impl Parser<'_> {
                     } else {
                         "object keys are strings in double quotes: `\"key\": value`"
                     };
-                    return Err(self.error_at(self.char_span(), "expected a member name in double quotes", "expected `\"` here", Some(help)));
+                    return Err(error_at(self.char_span(), "expected a member name in double quotes", "expected `\"` here", Some(help)));
                 }
             }
             let key_start = self.pos;
@@ -196,7 +206,12 @@ impl Parser<'_> {
             if self.eat(b'}') {
                 return Ok(ValueKind::Object(members));
             }
-            return Err(self.error_here_or_end("expected `,` or `}` after an object member", "expected `,` or `}` here", Some("separate members with commas; close the object with `}`"), open));
+            return Err(self.error_here_or_end(
+                "expected `,` or `}` after an object member",
+                "expected `,` or `}` here",
+                Some("separate members with commas; close the object with `}`"),
+                open,
+            ));
         }
     }
 
@@ -212,7 +227,9 @@ impl Parser<'_> {
             self.skip_whitespace();
             match self.bytes.get(self.pos) {
                 Some(b']') => {
-                    return Err(self.error_here("trailing comma before `]`", "expected a value here", Some("JSON does not allow a comma after the last element")).with_span_back(self, b','));
+                    return Err(self
+                        .error_here("trailing comma before `]`", "expected a value here", Some("JSON does not allow a comma after the last element"))
+                        .with_span_back(self, b','));
                 }
                 None => return Err(self.unclosed("array", open)),
                 Some(_) => {}
@@ -225,7 +242,12 @@ impl Parser<'_> {
             if self.eat(b']') {
                 return Ok(ValueKind::Array(elements));
             }
-            return Err(self.error_here_or_end("expected `,` or `]` after an array element", "expected `,` or `]` here", Some("separate elements with commas; close the array with `]`"), open));
+            return Err(self.error_here_or_end(
+                "expected `,` or `]` after an array element",
+                "expected `,` or `]` here",
+                Some("separate elements with commas; close the array with `]`"),
+                open,
+            ));
         }
     }
 
@@ -244,7 +266,7 @@ impl Parser<'_> {
             out.push_str(&self.text[run_start..self.pos]);
             match self.bytes.get(self.pos) {
                 None => {
-                    return Err(self.error_at(Span::new(open, self.pos), "unterminated string", "this string never ends", Some("close the string with `\"`")));
+                    return Err(error_at(Span::new(open, self.pos), "unterminated string", "this string never ends", Some("close the string with `\"`")));
                 }
                 Some(b'"') => {
                     self.pos += 1;
@@ -252,7 +274,7 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(_) => {
-                    return Err(self.error_at(
+                    return Err(error_at(
                         self.char_span(),
                         "control character in a string",
                         "a raw control character (such as a line break or tab) is not allowed here",
@@ -281,7 +303,7 @@ impl Parser<'_> {
             b't' => '\t',
             b'u' => self.unicode_escape(start)?,
             _ => {
-                return Err(self.error_at(
+                return Err(error_at(
                     Span::new(start, self.char_end(start + 1)),
                     "invalid escape sequence",
                     "not a JSON escape",
@@ -319,7 +341,7 @@ impl Parser<'_> {
         let digits = self.bytes.get(self.pos..self.pos + 4).filter(|digits| digits.iter().all(u8::is_ascii_hexdigit));
         let Some(digits) = digits else {
             let end = (self.pos + 4).min(self.bytes.len());
-            return Err(self.error_at(
+            return Err(error_at(
                 Span::new(escape_start, self.char_end(end.max(escape_start + 1) - 1)),
                 "invalid unicode escape",
                 "`\\u` needs four hexadecimal digits",
@@ -332,7 +354,7 @@ impl Parser<'_> {
     }
 
     fn lone_surrogate(&self, start: usize) -> SyntaxError {
-        self.error_at(
+        error_at(
             Span::new(start, self.pos),
             "unpaired surrogate in a unicode escape",
             "this escape is half of a UTF-16 pair",
@@ -384,7 +406,7 @@ impl Parser<'_> {
 
     fn number_error(&mut self, start: usize, message: &str, help: &str) -> SyntaxError {
         let end = self.char_end(self.pos.min(self.bytes.len().saturating_sub(1)));
-        self.error_at(Span::new(start, end.max(start + 1).min(self.bytes.len().max(start))), message, "invalid number", Some(help))
+        error_at(Span::new(start, end.max(start + 1).min(self.bytes.len().max(start))), message, "invalid number", Some(help))
     }
 
     fn literal(&mut self, word: &str, kind: ValueKind) -> Result<ValueKind, SyntaxError> {
@@ -419,7 +441,7 @@ impl Parser<'_> {
             ("expected a value, found a bare word", "strings need double quotes: `\"…\"`")
         };
         let span = if word.is_empty() { self.char_span() } else { Span::new(start, start + word_len) };
-        self.error_at(span, message, "not valid JSON here", Some(help))
+        error_at(span, message, "not valid JSON here", Some(help))
     }
 
     fn not_json_word(&self, start: usize, word: &str) -> SyntaxError {
@@ -430,11 +452,15 @@ impl Parser<'_> {
             _ => "a finite number, or leave the value out",
         };
         let end = start + self.text[start..].find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(self.text.len() - start);
-        self.error_at(Span::new(start, end), &format!("`{word}` is not valid JSON"), "not a JSON value", Some(&format!("write {replacement}")))
+        error_at(Span::new(start, end), &format!("`{word}` is not valid JSON"), "not a JSON value", Some(&format!("write {replacement}")))
     }
 
     fn unclosed(&self, what: &str, open: Span) -> SyntaxError {
-        let mut error = self.error_here(&format!("unexpected end of input: unclosed {what}"), "input ends here", Some(if what == "object" { "close the object with `}`" } else { "close the array with `]`" }));
+        let mut error = self.error_here(
+            &format!("unexpected end of input: unclosed {what}"),
+            "input ends here",
+            Some(if what == "object" { "close the object with `}`" } else { "close the array with `]`" }),
+        );
         error.opened_at = Some(open);
         error
     }
@@ -445,15 +471,11 @@ impl Parser<'_> {
             let what = if self.bytes[open.start] == b'{' { "object" } else { "array" };
             return self.unclosed(what, open);
         }
-        self.error_at(self.char_span(), message, label, help)
+        error_at(self.char_span(), message, label, help)
     }
 
     fn error_here(&self, message: &str, label: &str, help: Option<&str>) -> SyntaxError {
-        self.error_at(self.char_span(), message, label, help)
-    }
-
-    fn error_at(&self, span: Span, message: &str, label: &str, help: Option<&str>) -> SyntaxError {
-        SyntaxError { message: message.to_owned(), label: label.to_owned(), span, help: help.map(str::to_owned), opened_at: None }
+        error_at(self.char_span(), message, label, help)
     }
 
     /// The span of the character at the current position (empty at end of input).
@@ -489,13 +511,17 @@ impl Parser<'_> {
     }
 }
 
+fn error_at(span: Span, message: &str, label: &str, help: Option<&str>) -> SyntaxError {
+    SyntaxError { message: message.to_owned(), label: label.to_owned(), span, help: help.map(str::to_owned), opened_at: None }
+}
+
 impl SyntaxError {
     /// Moves the error onto the last `byte` before the current position (the comma of
     /// a trailing comma), so the label points at what must be removed.
     fn with_span_back(mut self, parser: &Parser<'_>, byte: u8) -> Self {
         if let Some(offset) = parser.bytes[..parser.pos].iter().rposition(|&b| b == byte) {
             self.span = Span::new(offset, offset + 1);
-            self.label = "remove this comma".to_owned();
+            "remove this comma".clone_into(&mut self.label);
         }
         self
     }
@@ -526,7 +552,9 @@ mod tests {
 
     #[test]
     fn rejects_what_rfc_8259_rejects() {
-        for text in ["{,}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "'a'", "NaN", "// c\n{}", "{\"a\" 1}", "\"\\x\"", "\"\\uD800\"", "tru", "{} {}", "", "\"a\u{1}\""] {
+        for text in
+            ["{,}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "'a'", "NaN", "// c\n{}", "{\"a\" 1}", "\"\\x\"", "\"\\uD800\"", "tru", "{} {}", "", "\"a\u{1}\""]
+        {
             assert!(parse(text).is_err(), "{text:?} should be rejected");
         }
     }

@@ -100,11 +100,7 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.diagnostic.primary;
         let primary = LabeledSpan::new_primary_with_span(non_empty(&primary.message), to_miette(primary.span));
-        let secondary = self
-            .diagnostic
-            .secondary
-            .iter()
-            .map(|label| LabeledSpan::new_with_span(non_empty(&label.message), to_miette(label.span)));
+        let secondary = self.diagnostic.secondary.iter().map(|label| LabeledSpan::new_with_span(non_empty(&label.message), to_miette(label.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }

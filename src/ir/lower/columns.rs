@@ -11,12 +11,25 @@ use crate::syntax::json::{Value, ValueKind};
 
 /// Keys of a column object.
 pub const COLUMN_KEYS: &[&str] = &[
-    "name", "type", "length", "precision", "scale", "primary_key", "autoincrement", "unique", "nullable", "index", "default", "values", "target", "on_delete",
+    "name",
+    "type",
+    "length",
+    "precision",
+    "scale",
+    "primary_key",
+    "autoincrement",
+    "unique",
+    "nullable",
+    "index",
+    "default",
+    "values",
+    "target",
+    "on_delete",
     "description",
 ];
 
 /// The column types, spelled as the format spells them.
-pub const TYPE_NAMES: &[&str] = &["Integer", "String", "Text", "Boolean", "DateTime", "Date", "Time", "Numeric", "Float", "Enum", "ForeignKey"];
+pub(crate) const TYPE_NAMES: &[&str] = &["Integer", "String", "Text", "Boolean", "DateTime", "Date", "Time", "Numeric", "Float", "Enum", "ForeignKey"];
 
 /// A declared column: the column with its declared type, plus, for a foreign key,
 /// the target still to resolve.
@@ -73,9 +86,13 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
     });
     if nullable == Some(true) && primary_key {
         diagnostics.push(
-            Diagnostic::new(Code::NullablePrimaryKey, &object.origin("nullable"), format!("primary-key column `{}` is declared nullable", name_text.as_deref().unwrap_or("?")))
-                .with_label("a primary key cannot be null")
-                .with_help("remove `\"nullable\": true`; primary-key columns are NOT NULL"),
+            Diagnostic::new(
+                Code::NullablePrimaryKey,
+                &object.origin("nullable"),
+                format!("primary-key column `{}` is declared nullable", name_text.as_deref().unwrap_or("?")),
+            )
+            .with_label("a primary key cannot be null")
+            .with_help("remove `\"nullable\": true`; primary-key columns are NOT NULL"),
         );
     }
 
@@ -87,13 +104,22 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
         let Some(target) = lower_target(&object, diagnostics) else {
             return Err(RejectedColumn(name_text));
         };
-        Some(TargetDecl { on_delete: on_delete.as_ref().map_or(OnDelete::NoAction, |(action, _)| *action), on_delete_origin: on_delete.map(|(_, origin)| origin), ..target })
+        Some(TargetDecl {
+            on_delete: on_delete.as_ref().map_or(OnDelete::NoAction, |(action, _)| *action),
+            on_delete_origin: on_delete.map(|(_, origin)| origin),
+            ..target
+        })
     } else {
         if on_delete.is_some() {
             diagnostics.push(ignored(&object, "on_delete", "only a `ForeignKey` column has an `on_delete` action"));
         }
         if object.get_non_null("target").is_some() {
-            diagnostics.push(not_for_type(&object, "target", declared_type, "only a `ForeignKey` column has a `target`; use `\"type\": \"ForeignKey\"` or remove `target`"));
+            diagnostics.push(not_for_type(
+                &object,
+                "target",
+                declared_type,
+                "only a `ForeignKey` column has a `target`; use `\"type\": \"ForeignKey\"` or remove `target`",
+            ));
         }
         None
     };
@@ -126,19 +152,31 @@ fn lower_type(object: &Object<'_>, declared_type: &str, diagnostics: &mut Diagno
     let scale = object.optional_integer("scale", diagnostics);
     let has_values = object.get("values").is_some();
     if declared_type != "String" && length.is_some() {
-        let help = if declared_type == "ForeignKey" { "a foreign key takes its length from its target column; remove `length`" } else { "only a `String` column has a `length`; remove it" };
+        let help = if declared_type == "ForeignKey" {
+            "a foreign key takes its length from its target column; remove `length`"
+        } else {
+            "only a `String` column has a `length`; remove it"
+        };
         diagnostics.push(not_for_type(object, "length", declared_type, help));
     }
     if declared_type != "Numeric" {
         for key in ["precision", "scale"] {
             if object.get_non_null(key).is_some() {
-                let help = if declared_type == "ForeignKey" { "a foreign key takes its precision and scale from its target column" } else { "only a `Numeric` column has a precision and scale" };
+                let help = if declared_type == "ForeignKey" {
+                    "a foreign key takes its precision and scale from its target column"
+                } else {
+                    "only a `Numeric` column has a precision and scale"
+                };
                 diagnostics.push(ignored(object, key, help));
             }
         }
     }
     if declared_type != "Enum" && object.get_non_null("values").is_some() {
-        let help = if declared_type == "ForeignKey" { "a foreign key to an enum shares its target's values; remove `values`" } else { "only an `Enum` column has `values`; use `\"type\": \"Enum\"` or remove them" };
+        let help = if declared_type == "ForeignKey" {
+            "a foreign key to an enum shares its target's values; remove `values`"
+        } else {
+            "only an `Enum` column has `values`; use `\"type\": \"Enum\"` or remove them"
+        };
         diagnostics.push(not_for_type(object, "values", declared_type, help));
     }
     Some(match declared_type {
@@ -220,7 +258,9 @@ fn in_range(object: &Object<'_>, key: &str, value: i64, min: i64, max: i64, help
 
 fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnostics) -> Option<Vec<String>> {
     let origin = object.origin("values");
-    let problem = |message: &str, label: &str, help: &str| Diagnostic::new(Code::EnumValues, &origin, message.to_owned()).with_label(label.to_owned()).with_help(help.to_owned());
+    let problem = |message: &str, label: &str, help: &str| {
+        Diagnostic::new(Code::EnumValues, &origin, message.to_owned()).with_label(label.to_owned()).with_help(help.to_owned())
+    };
     let Some(value) = object.get("values").filter(|_| has_values) else {
         diagnostics.push(
             Diagnostic::new(Code::EnumValues, &object.origin("type"), "`Enum` column without `values`")
@@ -260,11 +300,15 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
         let issue = if text.is_empty() {
             Some(("enum value is empty".to_owned(), "give the value at least one character".to_owned()))
         } else if text.len() > 63 {
-            Some((format!("enum value is {} bytes long, over 63", text.len()), "shorten the value to at most 63 bytes (PostgreSQL's limit for enum labels)".to_owned()))
-        } else if let Some(first) = elements[..idx].iter().position(|earlier| earlier.kind == element.kind) {
-            Some((format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
+            Some((
+                format!("enum value is {} bytes long, over 63", text.len()),
+                "shorten the value to at most 63 bytes (PostgreSQL's limit for enum labels)".to_owned(),
+            ))
         } else {
-            None
+            elements[..idx]
+                .iter()
+                .position(|earlier| earlier.kind == element.kind)
+                .map(|first| (format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
         };
         if let Some((message, help)) = issue {
             diagnostics.push(Diagnostic::new(Code::EnumValues, &origin, message).with_label("invalid enum value").with_help(help));
@@ -277,7 +321,9 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
 
 fn lower_target(object: &Object<'_>, diagnostics: &mut Diagnostics) -> Option<TargetDecl> {
     let no_target = |origin: &Origin, message: &str, label: &str| {
-        Diagnostic::new(Code::FkNoTarget, origin, message.to_owned()).with_label(label.to_owned()).with_help("add `\"target\": \"table.column\"`, e.g. `\"users.id\"`")
+        Diagnostic::new(Code::FkNoTarget, origin, message.to_owned())
+            .with_label(label.to_owned())
+            .with_help("add `\"target\": \"table.column\"`, e.g. `\"users.id\"`")
     };
     let Some(value) = object.get("target") else {
         diagnostics.push(no_target(&object.origin("type"), "`ForeignKey` column without `target`", "no `target`"));
@@ -300,13 +346,9 @@ fn lower_target(object: &Object<'_>, diagnostics: &mut Diagnostics) -> Option<Ta
         }
     };
     match text.split_once('.') {
-        Some((table, column)) if !table.is_empty() && !column.is_empty() && !column.contains('.') => Some(TargetDecl {
-            table: table.to_owned(),
-            column: column.to_owned(),
-            origin,
-            on_delete: OnDelete::NoAction,
-            on_delete_origin: None,
-        }),
+        Some((table, column)) if !table.is_empty() && !column.is_empty() && !column.contains('.') => {
+            Some(TargetDecl { table: table.to_owned(), column: column.to_owned(), origin, on_delete: OnDelete::NoAction, on_delete_origin: None })
+        }
         _ => {
             let help = if text.contains('.') {
                 "write exactly `table.column`, with one dot and both parts, e.g. `users.id`".to_owned()
@@ -314,7 +356,9 @@ fn lower_target(object: &Object<'_>, diagnostics: &mut Diagnostics) -> Option<Ta
                 format!("name the column too: `{text}.id`")
             };
             diagnostics.push(
-                Diagnostic::new(Code::FkTargetFormat, &origin, format!("`{text}` is not a `table.column` target")).with_label("expected `table.column`").with_help(help),
+                Diagnostic::new(Code::FkTargetFormat, &origin, format!("`{text}` is not a `table.column` target"))
+                    .with_label("expected `table.column`")
+                    .with_help(help),
             );
             None
         }
@@ -361,7 +405,9 @@ fn check_column_name(name: &Text<'_>, diagnostics: &mut Diagnostics) -> bool {
     } else {
         "use letters, digits and `_`, not starting with a digit or `__`, at most 63 characters".to_owned()
     };
-    diagnostics.push(Diagnostic::new(Code::BadColumnName, &name.origin, format!("column name `{value}` {problem}")).with_label("not a valid column name").with_help(help));
+    diagnostics.push(
+        Diagnostic::new(Code::BadColumnName, &name.origin, format!("column name `{value}` {problem}")).with_label("not a valid column name").with_help(help),
+    );
     true
 }
 
@@ -397,11 +443,15 @@ fn bad_type(type_name: &Text<'_>) -> Diagnostic {
 }
 
 fn not_for_type(object: &Object<'_>, key: &str, declared_type: &str, help: &str) -> Diagnostic {
-    Diagnostic::new(Code::AttrNotForType, &object.origin(key), format!("`{key}` does not apply to a `{declared_type}` column")).with_label(format!("not for `{declared_type}`")).with_help(help.to_owned())
+    Diagnostic::new(Code::AttrNotForType, &object.origin(key), format!("`{key}` does not apply to a `{declared_type}` column"))
+        .with_label(format!("not for `{declared_type}`"))
+        .with_help(help.to_owned())
 }
 
 fn ignored(object: &Object<'_>, key: &str, why: &str) -> Diagnostic {
-    Diagnostic::new(Code::IgnoredAttribute, &object.origin(key), format!("`{key}` has no effect here and is ignored")).with_label("ignored").with_help(format!("{why}; remove `{key}`"))
+    Diagnostic::new(Code::IgnoredAttribute, &object.origin(key), format!("`{key}` has no effect here and is ignored"))
+        .with_label("ignored")
+        .with_help(format!("{why}; remove `{key}`"))
 }
 
 /// Applies what needs the whole column list: option columns (replacing declared ones
@@ -422,10 +472,14 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
         };
         let option = if option_column.source == ColumnSource::Timestamps { "use_timestamps" } else { "use_soft_delete" };
         diagnostics.push(
-            Diagnostic::new(Code::MixinColumnShadowed, &declared.column.name_origin, format!("column `{}` is replaced by the one `{option}` adds", declared.column.name))
-                .with_label("this declaration is ignored")
-                .with_secondary(option_column.origin.span, format!("`{option}` adds `{}`", option_column.name))
-                .with_help(format!("remove this column, or turn `{option}` off to keep your own definition")),
+            Diagnostic::new(
+                Code::MixinColumnShadowed,
+                &declared.column.name_origin,
+                format!("column `{}` is replaced by the one `{option}` adds", declared.column.name),
+            )
+            .with_label("this declaration is ignored")
+            .with_secondary(option_column.origin.span, format!("`{option}` adds `{}`", option_column.name))
+            .with_help(format!("remove this column, or turn `{option}` off to keep your own definition")),
         );
         false
     });
@@ -437,7 +491,11 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
                 Diagnostic::new(Code::DuplicateColumn, &declared.column.name_origin, format!("column `{name}` is declared twice"))
                     .with_label("second declaration")
                     .with_secondary(first.column.origin.span, format!("first declared here as `{}`", first.column.name))
-                    .with_help(if same_case { "rename or remove one of them" } else { "column names must differ ignoring case (MariaDB compares them so); rename one" }),
+                    .with_help(if same_case {
+                        "rename or remove one of them"
+                    } else {
+                        "column names must differ ignoring case (MariaDB compares them so); rename one"
+                    }),
             );
         }
     }

@@ -28,7 +28,9 @@ pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) 
     }
     let links: Vec<Vec<Link>> = decls
         .iter()
-        .map(|decl| decl.columns.iter().map(|column| column.target.as_ref().map_or(Link::None, |target| link(target, &decls, &table_index, diagnostics))).collect())
+        .map(|decl| {
+            decl.columns.iter().map(|column| column.target.as_ref().map_or(Link::None, |target| link(target, &decls, &table_index, diagnostics))).collect()
+        })
         .collect();
     let ends = chain_ends(&decls, &links, diagnostics);
 
@@ -123,8 +125,13 @@ fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], table_index: &
     let help = match suggestion {
         Some(column) => format!("did you mean `{}.{column}`?", table.name),
         None => {
-            let keys: Vec<&str> = table.columns.iter().filter(|column| column.column.primary_key || column.column.unique).map(|column| column.column.name.as_str()).collect();
-            if keys.is_empty() { format!("`{}` has no primary-key or unique column to target", table.name) } else { format!("`{}` can be targeted through {}", table.name, super::object::list(&keys)) }
+            let keys: Vec<&str> =
+                table.columns.iter().filter(|column| column.column.primary_key || column.column.unique).map(|column| column.column.name.as_str()).collect();
+            if keys.is_empty() {
+                format!("`{}` has no primary-key or unique column to target", table.name)
+            } else {
+                format!("`{}` can be targeted through {}", table.name, super::object::list(&keys))
+            }
         }
     };
     diagnostics.push(

@@ -169,7 +169,14 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
         let pointer = table.pointer.key("relationships");
         match &list_value.kind {
             ValueKind::Array(elements) => {
-                check_limit(limits.max_relationships, elements.len(), &Origin::new(pointer.clone(), list_value.span), "relationships", "this table", diagnostics);
+                check_limit(
+                    limits.max_relationships,
+                    elements.len(),
+                    &Origin::new(pointer.clone(), list_value.span),
+                    "relationships",
+                    "this table",
+                    diagnostics,
+                );
                 for (idx, element) in elements.iter().enumerate() {
                     match relations::lower_relationship(element, pointer.index(idx), diagnostics) {
                         Some(relationship) => relationships.push(relationship),
@@ -178,7 +185,11 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
                 }
             }
             _ => {
-                let help = if list_value.kind == ValueKind::Null { "write `[]`, or leave `relationships` out" } else { "write `\"relationships\": [ {relationship}, … ]`" };
+                let help = if list_value.kind == ValueKind::Null {
+                    "write `[]`, or leave `relationships` out"
+                } else {
+                    "write `\"relationships\": [ {relationship}, … ]`"
+                };
                 table.wrong_type("relationships", list_value, "an array of relationships", help.to_owned(), diagnostics);
                 incomplete = true;
             }
@@ -301,12 +312,15 @@ fn check_class_name(name: &object::Text<'_>, diagnostics: &mut Diagnostics) -> b
     };
     if let Some(problem) = problem {
         let suggestion = to_pascal_case(value);
-        let help = if suggestion.is_empty() || suggestion == value || is_python_keyword(&suggestion) || !suggestion.starts_with(|c: char| c.is_ascii_uppercase()) {
-            "a class name is PascalCase (`^[A-Z][A-Za-z0-9_]*$`) and not `None`, `True` or `False`".to_owned()
-        } else {
-            format!("write `{suggestion}`; class names are PascalCase")
-        };
-        diagnostics.push(Diagnostic::new(Code::BadClassName, &name.origin, format!("class name `{value}` {problem}")).with_label("not a valid class name").with_help(help));
+        let help =
+            if suggestion.is_empty() || suggestion == value || is_python_keyword(&suggestion) || !suggestion.starts_with(|c: char| c.is_ascii_uppercase()) {
+                "a class name is PascalCase (`^[A-Z][A-Za-z0-9_]*$`) and not `None`, `True` or `False`".to_owned()
+            } else {
+                format!("write `{suggestion}`; class names are PascalCase")
+            };
+        diagnostics.push(
+            Diagnostic::new(Code::BadClassName, &name.origin, format!("class name `{value}` {problem}")).with_label("not a valid class name").with_help(help),
+        );
     }
     true
 }

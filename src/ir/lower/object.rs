@@ -35,10 +35,14 @@ impl<'a> Object<'a> {
         for (idx, member) in members.iter().enumerate() {
             if let Some(first) = members[..idx].iter().find(|earlier| earlier.key == member.key) {
                 diagnostics.push(
-                    Diagnostic::new(Code::DuplicateKey, &Origin::new(pointer.key(&member.key), member.key_span), format!("key `{}` appears twice in {what}", member.key))
-                        .with_label("this occurrence is used")
-                        .with_secondary(first.key_span, "this one is ignored")
-                        .with_help("remove one of the two"),
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        &Origin::new(pointer.key(&member.key), member.key_span),
+                        format!("key `{}` appears twice in {what}", member.key),
+                    )
+                    .with_label("this occurrence is used")
+                    .with_secondary(first.key_span, "this one is ignored")
+                    .with_help("remove one of the two"),
                 );
             }
             if !known.contains(&member.key.as_str()) {
@@ -48,9 +52,13 @@ impl<'a> Object<'a> {
                     None => format!("the keys of {what} are {}", list(known)),
                 };
                 diagnostics.push(
-                    Diagnostic::new(Code::UnknownField, &Origin::new(pointer.key(&member.key), member.key_span), format!("unknown key `{}` in {what}", member.key))
-                        .with_label("ignored")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        &Origin::new(pointer.key(&member.key), member.key_span),
+                        format!("unknown key `{}` in {what}", member.key),
+                    )
+                    .with_label("ignored")
+                    .with_help(help),
                 );
             }
         }
@@ -182,9 +190,13 @@ impl<'a> Object<'a> {
 
     pub(super) fn wrong_type(&self, key: &str, value: &Value, expected: &str, help: String, diagnostics: &mut Diagnostics) {
         diagnostics.push(
-            Diagnostic::new(Code::WrongType, &Origin::new(self.pointer.key(key), value.span), format!("`{key}` must be {expected}, found {}", value.kind.describe()))
-                .with_label(format!("expected {expected}"))
-                .with_help(help),
+            Diagnostic::new(
+                Code::WrongType,
+                &Origin::new(self.pointer.key(key), value.span),
+                format!("`{key}` must be {expected}, found {}", value.kind.describe()),
+            )
+            .with_label(format!("expected {expected}"))
+            .with_help(help),
         );
     }
 }

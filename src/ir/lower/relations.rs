@@ -2,8 +2,8 @@
 //! the partner of each entry, the foreign key or association table behind it, and the
 //! attribute names on both classes.
 
-use super::object::{Object, list};
 use super::bad_value;
+use super::object::{Object, list};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::names::{is_identifier, is_python_keyword, stem};
 use crate::ir::{Association, AttributeName, ColumnId, ColumnRef, ColumnSource, Relation, RelationKind, Schema, TableId};
@@ -49,9 +49,9 @@ pub(super) fn lower_relationship(value: &Value, pointer: JsonPointer, diagnostic
             let normalized = text.value.to_ascii_lowercase().replace(['-', ' '], "_");
             let alias = match normalized.as_str() {
                 "onetomany" | "one_to_many" | "1:n" | "has_many" => Some("one_to_many"),
-                "manytoone" | "many_to_one" | "n:1" | "belongs_to" => Some("many_to_one"),
+                // A one-to-one is a many-to-one on a unique foreign key.
+                "manytoone" | "many_to_one" | "n:1" | "belongs_to" | "one_to_one" | "onetoone" | "1:1" | "has_one" => Some("many_to_one"),
                 "manytomany" | "many_to_many" | "n:m" | "m:n" => Some("many_to_many"),
-                "one_to_one" | "onetoone" | "1:1" | "has_one" => Some("many_to_one"),
                 _ => None,
             };
             diagnostics.push(bad_value("type", &text, &RelationKind::NAMES, alias));
@@ -76,7 +76,15 @@ pub(super) fn lower_relationship(value: &Value, pointer: JsonPointer, diagnostic
     let foreign_key = object.optional_string("foreign_key", diagnostics).map(|text| Written { value: text.value.to_owned(), origin: text.origin });
     let secondary = object.optional_string("secondary", diagnostics).map(|text| Written { value: text.value.to_owned(), origin: text.origin });
     let _ = object.optional_string("description", diagnostics);
-    Some(RelationshipDecl { target_table: target_table?, target_class: target_class?, kind: kind?, back_populates: back_populates?, foreign_key, secondary, origin: object.whole() })
+    Some(RelationshipDecl {
+        target_table: target_table?,
+        target_class: target_class?,
+        kind: kind?,
+        back_populates: back_populates?,
+        foreign_key,
+        secondary,
+        origin: object.whole(),
+    })
 }
 
 /// A declared entry with its tables resolved and what §4 derives for it.
@@ -106,12 +114,15 @@ pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
     let partners = choose_partners(schema, &entries, diagnostics);
     for idx in 0..entries.len() {
         if entries[idx].decl.kind == RelationKind::OneToMany {
-            let partner_key = partners[idx].map(|partner| entries[partner].foreign_key);
+            let partner_key = match partners[idx] {
+                None => PartnerKey::Unpaired,
+                Some(partner) => entries[partner].foreign_key.map_or(PartnerKey::Broken, PartnerKey::Key),
+            };
             one_to_many_key(schema, &mut entries[idx], partner_key, diagnostics);
         }
     }
-    for idx in 0..entries.len() {
-        if let Some(partner) = partners[idx] {
+    for (idx, partner) in partners.iter().enumerate() {
+        if let Some(partner) = *partner {
             associations_agree(schema, &mut entries, idx, partner, diagnostics);
         }
     }
@@ -133,24 +144,36 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
                     },
                 };
                 diagnostics.push(
-                    Diagnostic::new(Code::RelTableNotFound, &decl.target_table.origin, format!("relationship targets unknown table `{}`", decl.target_table.value))
-                        .with_label("no such table")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::RelTableNotFound,
+                        &decl.target_table.origin,
+                        format!("relationship targets unknown table `{}`", decl.target_table.value),
+                    )
+                    .with_label("no such table")
+                    .with_help(help),
                 );
                 continue;
             };
             let target_table = schema.table(target);
             if target_table.class_name.as_str() != decl.target_class.value {
                 diagnostics.push(
-                    Diagnostic::new(Code::RelClassMismatch, &decl.target_class.origin, format!("`target_class` `{}` is not the class of table `{}`", decl.target_class.value, target_table.name))
-                        .with_label(format!("the class of `{}` is `{}`", target_table.name, target_table.class_name))
-                        .with_secondary(target_table.name_origin.span, "target table declared here")
-                        .with_help(format!("write `\"target_class\": \"{}\"`", target_table.class_name)),
+                    Diagnostic::new(
+                        Code::RelClassMismatch,
+                        &decl.target_class.origin,
+                        format!("`target_class` `{}` is not the class of table `{}`", decl.target_class.value, target_table.name),
+                    )
+                    .with_label(format!("the class of `{}` is `{}`", target_table.name, target_table.class_name))
+                    .with_secondary(target_table.name_origin.span, "target table declared here")
+                    .with_help(format!("write `\"target_class\": \"{}\"`", target_table.class_name)),
                 );
             }
             if decl.kind == RelationKind::ManyToMany {
                 if let Some(foreign_key) = &decl.foreign_key {
-                    diagnostics.push(ignored(&foreign_key.origin, "foreign_key", "a many-to-many goes through its association table (`secondary`), not one foreign key"));
+                    diagnostics.push(ignored(
+                        &foreign_key.origin,
+                        "foreign_key",
+                        "a many-to-many goes through its association table (`secondary`), not one foreign key",
+                    ));
                 }
             } else if let Some(secondary) = &decl.secondary {
                 diagnostics.push(ignored(&secondary.origin, "secondary", "only a `many_to_many` relationship has an association table"));
@@ -171,7 +194,9 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
 }
 
 fn ignored(origin: &Origin, key: &str, why: &str) -> Diagnostic {
-    Diagnostic::new(Code::IgnoredAttribute, origin, format!("`{key}` has no effect here and is ignored")).with_label("ignored").with_help(format!("{why}; remove `{key}`"))
+    Diagnostic::new(Code::IgnoredAttribute, origin, format!("`{key}` has no effect here and is ignored"))
+        .with_label("ignored")
+        .with_help(format!("{why}; remove `{key}`"))
 }
 
 /// The foreign-key columns of `table` that target `target`.
@@ -190,26 +215,40 @@ fn many_to_one_key(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnos
     entry.failed |= entry.foreign_key.is_none();
 }
 
+/// What the partner of a `one_to_many` entry says about the foreign key.
+#[derive(Clone, Copy)]
+enum PartnerKey {
+    /// No partner: the entry finds its key itself.
+    Unpaired,
+    /// The partner's key was rejected.
+    Broken,
+    Key(ColumnRef),
+}
+
 /// §4.3 for a `one_to_many` entry: its partner's key, or (unpaired) its `foreign_key`
 /// or the only candidate in the target table.
-fn one_to_many_key(schema: &Schema, entry: &mut Entry, partner_key: Option<Option<ColumnRef>>, diagnostics: &mut Diagnostics) {
+fn one_to_many_key(schema: &Schema, entry: &mut Entry, partner_key: PartnerKey, diagnostics: &mut Diagnostics) {
     match partner_key {
-        Some(None) => entry.failed = true,
-        Some(Some(key)) => {
-            if let Some(written) = &entry.decl.foreign_key {
-                if written.value != schema.column(key).name.as_str() {
-                    diagnostics.push(
-                        Diagnostic::new(Code::RelFkInvalid, &written.origin, format!("`foreign_key` `{}` disagrees with the partner relationship, which uses `{}`", written.value, schema.qualified(key)))
-                            .with_label("not the partner's foreign key")
-                            .with_help(format!("write `\"foreign_key\": \"{}\"` or remove it", schema.column(key).name)),
-                    );
-                    entry.failed = true;
-                    return;
-                }
+        PartnerKey::Broken => entry.failed = true,
+        PartnerKey::Key(key) => {
+            if let Some(written) = &entry.decl.foreign_key
+                && written.value != schema.column(key).name.as_str()
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::RelFkInvalid,
+                        &written.origin,
+                        format!("`foreign_key` `{}` disagrees with the partner relationship, which uses `{}`", written.value, schema.qualified(key)),
+                    )
+                    .with_label("not the partner's foreign key")
+                    .with_help(format!("write `\"foreign_key\": \"{}\"` or remove it", schema.column(key).name)),
+                );
+                entry.failed = true;
+                return;
             }
             entry.foreign_key = Some(key);
         }
-        None => {
+        PartnerKey::Unpaired => {
             entry.foreign_key = key_of(schema, entry, entry.target, entry.owner, diagnostics);
             entry.failed |= entry.foreign_key.is_none();
         }
@@ -252,15 +291,22 @@ fn key_of(schema: &Schema, entry: &Entry, table: TableId, target: TableId, diagn
             diagnostics.push(
                 Diagnostic::new(Code::RelFkMissing, &entry.decl.origin_for_table(), format!("no foreign key joins `{table_name}` to `{target_name}`"))
                     .with_label(format!("`{table_name}` has no column targeting `{target_name}`"))
-                    .with_help(format!("add a column `{{\"name\": \"{}_id\", \"type\": \"ForeignKey\", \"target\": \"{target_name}.…\"}}` to `{table_name}`", singular(target_name.as_str()))),
+                    .with_help(format!(
+                        "add a column `{{\"name\": \"{}_id\", \"type\": \"ForeignKey\", \"target\": \"{target_name}.…\"}}` to `{table_name}`",
+                        singular(target_name.as_str())
+                    )),
             );
             None
         }
         several => {
             diagnostics.push(
-                Diagnostic::new(Code::RelFkAmbiguous, &entry.decl.origin_for_table(), format!("several foreign keys join `{table_name}` to `{target_name}`: {}", names(schema, several)))
-                    .with_label("which foreign key is meant?")
-                    .with_help(format!("add `\"foreign_key\": \"{}\"` (or another of them) to this relationship", schema.column(several[0]).name)),
+                Diagnostic::new(
+                    Code::RelFkAmbiguous,
+                    &entry.decl.origin_for_table(),
+                    format!("several foreign keys join `{table_name}` to `{target_name}`: {}", names(schema, several)),
+                )
+                .with_label("which foreign key is meant?")
+                .with_help(format!("add `\"foreign_key\": \"{}\"` (or another of them) to this relationship", schema.column(several[0]).name)),
             );
             None
         }
@@ -308,7 +354,11 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
                     format!("an association table has exactly one foreign key to `{owner_name}` and one to `{target_name}`"),
                 ),
             },
-            Some(_) => (secondary.origin.clone(), format!("`secondary` `{}` is one of the two tables it should link", secondary.value), "name the table that links the two".to_owned()),
+            Some(_) => (
+                secondary.origin.clone(),
+                format!("`secondary` `{}` is one of the two tables it should link", secondary.value),
+                "name the table that links the two".to_owned(),
+            ),
             None => {
                 let help = match did_you_mean(&secondary.value, schema.tables.iter().map(|table| table.name.as_str())) {
                     Some(name) => format!("did you mean `{name}`?"),
@@ -318,7 +368,8 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
             }
         }
     } else {
-        let candidates: Vec<Association> = schema.tables().filter(|(table, _)| *table != owner && *table != target).filter_map(|(table, _)| shape(table)).collect();
+        let candidates: Vec<Association> =
+            schema.tables().filter(|(table, _)| *table != owner && *table != target).filter_map(|(table, _)| shape(table)).collect();
         match candidates.as_slice() {
             [only] => return Some(*only),
             [] => (
@@ -328,7 +379,11 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
             ),
             several => {
                 let tables: Vec<&str> = several.iter().map(|candidate| schema.table(candidate.table).name.as_str()).collect();
-                (entry.decl.target_table.origin.clone(), format!("several tables link `{owner_name}` and `{target_name}`: {}", list(&tables)), format!("name one with `\"secondary\": \"{}\"`", tables[0]))
+                (
+                    entry.decl.target_table.origin.clone(),
+                    format!("several tables link `{owner_name}` and `{target_name}`: {}", list(&tables)),
+                    format!("name one with `\"secondary\": \"{}\"`", tables[0]),
+                )
             }
         }
     };
@@ -368,7 +423,12 @@ fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnos
 fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &mut Diagnostics) -> Option<usize> {
     let entry = &entries[idx];
     let candidates: Vec<usize> = (0..entries.len())
-        .filter(|&other| other != idx && entries[other].owner == entry.target && entries[other].target == entry.owner && entries[other].decl.kind == entry.decl.kind.complement())
+        .filter(|&other| {
+            other != idx
+                && entries[other].owner == entry.target
+                && entries[other].target == entry.owner
+                && entries[other].decl.kind == entry.decl.kind.complement()
+        })
         .collect();
     if candidates.len() <= 1 {
         return candidates.first().copied();
@@ -386,12 +446,16 @@ fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &
         _ => "make the `one_to_many` side's `back_populates` equal the `many_to_one` foreign key without `_id` (`author_id` → `author`), and give `foreign_key` on the `many_to_one` side".to_owned(),
     };
     diagnostics.push(
-        Diagnostic::new(Code::RelPartnerAmbiguous, &entry.decl.origin_for_table(), format!(
-            "cannot tell which relationship of `{}` pairs with this one: {} candidates ({})",
-            schema.table(entry.target).name,
-            candidates.len(),
-            names.join(", ")
-        ))
+        Diagnostic::new(
+            Code::RelPartnerAmbiguous,
+            &entry.decl.origin_for_table(),
+            format!(
+                "cannot tell which relationship of `{}` pairs with this one: {} candidates ({})",
+                schema.table(entry.target).name,
+                candidates.len(),
+                names.join(", ")
+            ),
+        )
         .with_label(if kept.is_empty() { "no candidate matches" } else { "several candidates match" })
         .with_help(help),
     );
@@ -419,10 +483,14 @@ fn associations_agree(schema: &Schema, entries: &mut [Entry], idx: usize, partne
     if mine.table != theirs.table {
         let (first, second) = (schema.table(mine.table).name.as_str(), schema.table(theirs.table).name.as_str());
         diagnostics.push(
-            Diagnostic::new(Code::M2mSecondary, &entries[idx].decl.origin_for_table(), format!("the two sides of this many-to-many use different association tables, `{first}` and `{second}`"))
-                .with_label(format!("uses `{first}`"))
-                .with_secondary(entries[partner].decl.origin_for_table().span, format!("uses `{second}`"))
-                .with_help("give both sides the same `\"secondary\"`"),
+            Diagnostic::new(
+                Code::M2mSecondary,
+                &entries[idx].decl.origin_for_table(),
+                format!("the two sides of this many-to-many use different association tables, `{first}` and `{second}`"),
+            )
+            .with_label(format!("uses `{first}`"))
+            .with_secondary(entries[partner].decl.origin_for_table().span, format!("uses `{second}`"))
+            .with_help("give both sides the same `\"secondary\"`"),
         );
         entries[idx].failed = true;
         entries[partner].failed = true;
@@ -445,7 +513,10 @@ fn attributes(schema: &Schema, entries: &[Entry], partners: &[Option<usize>], di
                     diagnostics.push(
                         Diagnostic::new(Code::RelNameInvalid, &entry.decl.origin_for_table(), format!("cannot derive a name for this relationship: {problem}"))
                             .with_label("unnamed attribute")
-                            .with_help(format!("declare the other side in `{}` with a `back_populates` that names this attribute", schema.table(entry.target).name)),
+                            .with_help(format!(
+                                "declare the other side in `{}` with a `back_populates` that names this attribute",
+                                schema.table(entry.target).name
+                            )),
                     );
                     continue;
                 }
@@ -485,7 +556,11 @@ fn attributes(schema: &Schema, entries: &[Entry], partners: &[Option<usize>], di
                 target: entry.owner,
                 back_populates: relation.name.clone(),
                 foreign_key: entry.foreign_key,
-                association: association.map(|association| Association { table: association.table, owner_column: association.target_column, target_column: association.owner_column }),
+                association: association.map(|association| Association {
+                    table: association.table,
+                    owner_column: association.target_column,
+                    target_column: association.owner_column,
+                }),
                 declared: None,
                 read_only: relation.read_only,
             });
