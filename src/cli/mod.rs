@@ -144,8 +144,16 @@ pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
     }
 }
 
-/// The binary's entry point: parse arguments, run, map to an exit code.
+/// The binary's entry point: parse arguments, run, map to an exit code. A panic is a
+/// bug: it is reported as one (exit 2), without a backtrace aimed at developers.
 pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        Printer::terminal().err(&format!(
+            "error: internal error in backbone {}: {info}\nThis is a bug in backbone, not a problem with your schema. \
+             Please report it with the document that caused it.\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }));
     let mut printer = Printer::terminal();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -155,5 +163,8 @@ pub fn main() -> ExitCode {
             return status.into();
         }
     };
-    run(cli, &mut printer).into()
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &mut printer))) {
+        Ok(status) => status.into(),
+        Err(_) => ExitStatus::Error.into(),
+    }
 }

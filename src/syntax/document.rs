@@ -14,6 +14,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[schemars(title = "backbone schema document")]
 pub struct Document {
+    /// The JSON Schema the document follows, for editors; backbone ignores it.
+    #[serde(rename = "$schema")]
+    pub json_schema: Option<String>,
     /// The project's name: ASCII letters, digits, `-` and `_`.
     #[schemars(regex(pattern = r"^[A-Za-z0-9_-]*[A-Za-z0-9][A-Za-z0-9_-]*$"))]
     pub project_name: String,

@@ -105,7 +105,7 @@ pub fn parse(text: &str) -> Result<Value, SyntaxError> {
             Some("a backbone document is one JSON object: `{\"project_name\": …}`"),
         ));
     }
-    let value = parser.value()?;
+    let value = parser.value().map_err(|error| at_visible_end(text, error))?;
     parser.skip_whitespace();
     if parser.pos < parser.bytes.len() {
         return Err(error_at(
@@ -509,6 +509,19 @@ impl Parser<'_> {
             self.pos += 1;
         }
     }
+}
+
+/// An error at the end of input points at the last visible character instead, so the
+/// snippet shows where the text stops rather than an empty line.
+fn at_visible_end(text: &str, mut error: SyntaxError) -> SyntaxError {
+    let trimmed = text.trim_end_matches([' ', '\t', '\n', '\r']);
+    if error.span.start >= trimmed.len()
+        && let Some((offset, character)) = trimmed.char_indices().next_back()
+    {
+        error.span = Span::new(offset, offset + character.len_utf8());
+        "the input ends after this".clone_into(&mut error.label);
+    }
+    error
 }
 
 fn error_at(span: Span, message: &str, label: &str, help: Option<&str>) -> SyntaxError {

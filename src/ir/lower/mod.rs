@@ -21,7 +21,8 @@ use crate::source::{JsonPointer, Origin};
 use crate::syntax::json::{Value, ValueKind};
 
 /// Keys of the project object, in FORMAT.md §3.1.
-pub const PROJECT_KEYS: &[&str] = &["project_name", "db_type", "description", "schema"];
+/// `$schema` lets editors find the JSON Schema; it is ignored.
+pub const PROJECT_KEYS: &[&str] = &["$schema", "project_name", "db_type", "description", "schema"];
 /// Keys of a table object, in FORMAT.md §3.2.
 pub const TABLE_KEYS: &[&str] = &["table_name", "class_name", "description", "options", "columns", "relationships"];
 /// Keys of an options object, in FORMAT.md §3.3.
