@@ -22,7 +22,7 @@ pub(super) fn default_fits_type(schema: &Schema, diagnostics: &mut Diagnostics) 
                     format!("default `{shown}` is not valid for `{}` column `{}.{}`{through}", type_label(&column.ty), table.name, column.name),
                 )
                 .with_label(reason)
-                .with_help(example(&column.ty)),
+                .with_help(near_miss(&column.ty, &literal.value).unwrap_or_else(|| example(&column.ty))),
             );
         }
     }
@@ -33,6 +33,20 @@ fn type_label(ty: &ScalarType) -> String {
         ScalarType::String { length } => format!("String({length})"),
         ScalarType::Numeric { precision, scale } => format!("Numeric({precision}, {scale})"),
         other => other.name().to_owned(),
+    }
+}
+
+/// A fix for a default that is almost right: a differently cased enum value, `now()`.
+fn near_miss(ty: &ScalarType, literal: &LiteralValue) -> Option<String> {
+    let LiteralValue::String(text) = literal else { return None };
+    match ty {
+        ScalarType::Enum { values } => crate::diagnostics::did_you_mean(text, values.iter().map(String::as_str))
+            .map(|value| format!("did you mean `\"{}\"`? enum values are case-sensitive", value.escape_debug())),
+        ScalarType::DateTime if text.trim().to_ascii_lowercase().trim_end_matches("()") == "now" || text.eq_ignore_ascii_case("current_timestamp") => {
+            Some("write `\"now\"` for the time of insertion".to_owned())
+        }
+        ScalarType::DateTime | ScalarType::Date if text.contains(' ') => Some("separate date and time with `T`: `\"2024-01-31T12:00:00Z\"`".to_owned()),
+        _ => None,
     }
 }
 

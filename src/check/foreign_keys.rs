@@ -25,7 +25,14 @@ pub(super) fn target_is_unique(schema: &Schema, diagnostics: &mut Diagnostics) {
             )
             .with_label("target is not unique")
             .with_secondary(target.name_origin.span, "target column declared here")
-            .with_help(format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)),
+            .with_help(if target.primary_key {
+                format!(
+                    "one column cannot reference the composite key of `{}`; give it a single-column key (or a unique column) and target that",
+                    target_table.name
+                )
+            } else {
+                format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)
+            }),
         );
     }
 }
@@ -38,7 +45,11 @@ pub(super) fn set_null_column_is_nullable(schema: &Schema, diagnostics: &mut Dia
             diagnostics.push(
                 Diagnostic::new(Code::SetNullNotNullable, origin, format!("`on_delete: SET NULL` on `{}.{}`, which cannot be null", table.name, column.name))
                     .with_label(format!("the column is {why}"))
-                    .with_help("make the column nullable, or use `CASCADE` or `RESTRICT`"),
+                    .with_help(if column.primary_key {
+                        "a primary-key column is never null: use `CASCADE` or `RESTRICT`"
+                    } else {
+                        "make the column nullable, or use `CASCADE` or `RESTRICT`"
+                    }),
             );
         }
     }

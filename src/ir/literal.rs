@@ -92,7 +92,7 @@ fn integer(raw: &str) -> Result<DefaultValue, String> {
     }
     match raw.parse::<i64>() {
         Ok(value) if i32::try_from(value).is_ok() => Ok(DefaultValue::Integer(value)),
-        _ => Err("it is outside the 32-bit range −2147483648..2147483647".to_owned()),
+        _ => Err("it is outside the 32-bit range -2147483648..2147483647".to_owned()),
     }
 }
 

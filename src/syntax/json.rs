@@ -112,7 +112,7 @@ pub fn parse(text: &str) -> Result<Value, SyntaxError> {
             Span::new(parser.pos, parser.char_end(parser.pos)),
             "unexpected text after the end of the JSON document",
             "the document already ended",
-            Some("a file holds exactly one JSON value; remove what follows it, or wrap several values in an array"),
+            Some("a file holds exactly one JSON object; remove what follows it"),
         ));
     }
     Ok(value)
@@ -180,6 +180,14 @@ impl Parser<'_> {
                         .with_span_back(self, b','));
                 }
                 None => return Err(self.unclosed("object", open)),
+                Some(b'/') if matches!(self.bytes.get(self.pos + 1), Some(b'/' | b'*')) => {
+                    return Err(error_at(
+                        Span::new(self.pos, self.pos + 2),
+                        "comments are not allowed in JSON",
+                        "comment starts here",
+                        Some("remove the comment; use a `description` field to document a table or column"),
+                    ));
+                }
                 Some(_) => {
                     let help = if self.bytes[self.pos] == b'\'' {
                         "JSON keys use double quotes: `\"key\"`"

@@ -54,6 +54,7 @@ pub(super) struct TargetDecl {
 pub(super) struct RejectedColumn(pub(super) Option<String>);
 
 pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mut Diagnostics) -> Result<ColumnDecl, RejectedColumn> {
+    let errors_before = diagnostics.error_count();
     let Some(object) = Object::read(value, pointer, COLUMN_KEYS, "a column", diagnostics) else {
         return Err(RejectedColumn(None));
     };
@@ -123,7 +124,9 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
         }
         None
     };
-    let (Some(name), true, Some(ty)) = (name, name_ok, ty) else {
+    // A column with any error is left out whole, so no later rule reports a
+    // consequence of the rejected value (a `primary_key: "true"` is not "no key").
+    let (Some(name), true, Some(ty), false) = (name, name_ok, ty, diagnostics.error_count() > errors_before) else {
         return Err(RejectedColumn(name_text));
     };
     let column = Column {
@@ -244,12 +247,17 @@ fn numeric(object: &Object<'_>, precision: Option<i64>, scale: Option<i64>, diag
     }
 }
 
+/// Integers beyond 64 bits arrive saturated; do not print the saturated value.
+fn shown(value: i64) -> String {
+    if value == i64::MAX || value == i64::MIN { "a number beyond 64 bits".to_owned() } else { value.to_string() }
+}
+
 fn in_range(object: &Object<'_>, key: &str, value: i64, min: i64, max: i64, help: &str, diagnostics: &mut Diagnostics) -> Option<u32> {
     if (min..=max).contains(&value) {
         return u32::try_from(value).ok();
     }
     diagnostics.push(
-        Diagnostic::new(Code::OutOfRange, &object.origin(key), format!("`{key}` is {value}, outside {min}..={max}"))
+        Diagnostic::new(Code::OutOfRange, &object.origin(key), format!("`{key}` is {}, outside {min}..={max}", shown(value)))
             .with_label(if value < min { "too small" } else { "too large" })
             .with_help(help),
     );
@@ -443,7 +451,7 @@ fn bad_type(type_name: &Text<'_>) -> Diagnostic {
 }
 
 fn not_for_type(object: &Object<'_>, key: &str, declared_type: &str, help: &str) -> Diagnostic {
-    Diagnostic::new(Code::AttrNotForType, &object.origin(key), format!("`{key}` does not apply to a `{declared_type}` column"))
+    Diagnostic::new(Code::AttrNotForType, &object.origin(key), format!("`{key}` does not apply to `{declared_type}` columns"))
         .with_label(format!("not for `{declared_type}`"))
         .with_help(help.to_owned())
 }
@@ -490,7 +498,7 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
             diagnostics.push(
                 Diagnostic::new(Code::DuplicateColumn, &declared.column.name_origin, format!("column `{name}` is declared twice"))
                     .with_label("second declaration")
-                    .with_secondary(first.column.origin.span, format!("first declared here as `{}`", first.column.name))
+                    .with_secondary(first.column.name_origin.span, format!("first declared here as `{}`", first.column.name))
                     .with_help(if same_case {
                         "rename or remove one of them"
                     } else {

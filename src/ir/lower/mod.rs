@@ -73,7 +73,7 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
                     .with_help("add at least one table: `{\"table_name\": …, \"class_name\": …, \"columns\": [ … ]}`"),
             ),
             ValueKind::Array(elements) => {
-                check_limit(limits.max_tables, elements.len(), &Origin::new(pointer.clone(), list_value.span), "tables", "the project", diagnostics);
+                check_limit(limits.max_tables, elements, &pointer, "tables", "the project", diagnostics);
                 for (idx, element) in elements.iter().enumerate() {
                     if let Some(table) = lower_table(element, pointer.index(idx), limits, diagnostics) {
                         tables.push(table);
@@ -113,6 +113,7 @@ struct TableDecl {
 }
 
 fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics: &mut Diagnostics) -> Option<TableDecl> {
+    let errors_before = diagnostics.error_count();
     let table = Object::read(value, pointer, TABLE_KEYS, "a table", diagnostics)?;
     let name = table.required_string("table_name", diagnostics);
     let class_name = table.required_string("class_name", diagnostics);
@@ -122,6 +123,7 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
     let (options, options_origin) = lower_options(&table, diagnostics);
     let mut incomplete = false;
 
+    let whose = name.as_ref().map_or_else(|| "this table".to_owned(), |name| format!("table `{}`", name.value));
     let mut columns = Vec::new();
     let mut rejected_columns = Vec::new();
     match table.get("columns") {
@@ -145,7 +147,7 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
                     incomplete = true;
                 }
                 ValueKind::Array(elements) => {
-                    check_limit(limits.max_columns, elements.len(), &Origin::new(pointer.clone(), list_value.span), "columns", "this table", diagnostics);
+                    check_limit(limits.max_columns, elements, &pointer, "columns", &whose, diagnostics);
                     for (idx, element) in elements.iter().enumerate() {
                         match columns::lower_column(element, pointer.index(idx), diagnostics) {
                             Ok(column) => columns.push(column),
@@ -170,14 +172,7 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
         let pointer = table.pointer.key("relationships");
         match &list_value.kind {
             ValueKind::Array(elements) => {
-                check_limit(
-                    limits.max_relationships,
-                    elements.len(),
-                    &Origin::new(pointer.clone(), list_value.span),
-                    "relationships",
-                    "this table",
-                    diagnostics,
-                );
+                check_limit(limits.max_relationships, elements, &pointer, "relationships", &whose, diagnostics);
                 for (idx, element) in elements.iter().enumerate() {
                     match relations::lower_relationship(element, pointer.index(idx), diagnostics) {
                         Some(relationship) => relationships.push(relationship),
@@ -197,7 +192,11 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
         }
     }
 
-    let (name, class_name) = (name?, class_name?);
+    // Any error in the table makes it incomplete: rules about what is absent stay silent.
+    incomplete |= diagnostics.error_count() > errors_before;
+    let name = name?;
+    // A table without a usable class still resolves references to its name.
+    let class_name = class_name.unwrap_or_else(|| object::Text { value: "", origin: table.anchor_origin() });
     Some(TableDecl {
         name: TableName::new(name.value),
         name_origin: name.origin,
@@ -248,11 +247,20 @@ fn check_project_name(name: &object::Text<'_>, diagnostics: &mut Diagnostics) {
     let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     if !name.value.chars().all(allowed) || !name.value.chars().any(|c| c.is_ascii_alphanumeric()) {
         let suggestion: String = name.value.chars().map(|c| if allowed(c) { c } else { '_' }).collect();
-        let problem = if name.value.is_ascii() { "characters other than letters, digits, `-` and `_`" } else { "non-ASCII characters" };
+        let problem = if !name.value.is_ascii() {
+            "non-ASCII characters"
+        } else if name.value.chars().all(allowed) {
+            "no letter or digit"
+        } else {
+            "characters other than letters, digits, `-` and `_`"
+        };
         diagnostics.push(
             Diagnostic::new(Code::BadProjectName, &name.origin, format!("project name `{}` has {problem}", name.value))
                 .with_label("not a valid project name")
-                .with_help(format!("use ASCII letters, digits, `-` and `_` only, e.g. `{}`", suggestion.trim_matches('_'))),
+                .with_help(format!(
+                    "use ASCII letters, digits, `-` and `_` only, e.g. `{}`",
+                    if suggestion.chars().any(|c| c.is_ascii_alphanumeric()) { suggestion.trim_matches('_') } else { "my-project" }
+                )),
         );
     }
 }
@@ -347,13 +355,25 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
     }
 }
 
-fn check_limit(limit: Option<usize>, count: usize, origin: &Origin, what: &str, whose: &str, diagnostics: &mut Diagnostics) {
+/// Reports a list longer than `limit`, pointing at its first element over the limit.
+fn check_limit(limit: Option<usize>, elements: &[Value], pointer: &JsonPointer, what: &str, whose: &str, diagnostics: &mut Diagnostics) {
+    let count = elements.len();
     if let Some(limit) = limit.filter(|limit| count > *limit) {
+        let origin = Origin::new(pointer.index(limit), head(&elements[limit]));
         diagnostics.push(
-            Diagnostic::new(Code::LimitExceeded, origin, format!("{whose} has {count} {what}, over the limit of {limit}"))
-                .with_label(format!("{count} {what}"))
+            Diagnostic::new(Code::LimitExceeded, &origin, format!("{whose} has {count} {what}, over the limit of {limit}"))
+                .with_label(format!("{what} from here on are over the limit"))
                 .with_help(format!("split the document, or raise the limit (`--max-{what} {count}`)")),
         );
+    }
+}
+
+/// The span to point at for a whole value: the opening bracket of an array or object
+/// (never a multi-line block), the value itself otherwise.
+pub(super) fn head(value: &Value) -> crate::source::Span {
+    match value.kind {
+        ValueKind::Array(_) | ValueKind::Object(_) => crate::source::Span::new(value.span.start, value.span.start + 1),
+        _ => value.span,
     }
 }
 

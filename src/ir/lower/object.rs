@@ -25,10 +25,11 @@ impl<'a> Object<'a> {
     /// repeated keys and unknown keys.
     pub(super) fn read(value: &'a Value, pointer: JsonPointer, known: &[&str], what: &'static str, diagnostics: &mut Diagnostics) -> Option<Self> {
         let ValueKind::Object(members) = &value.kind else {
-            let origin = Origin::new(pointer, value.span);
+            let origin = Origin::new(pointer, super::head(value));
             diagnostics.push(
                 Diagnostic::new(Code::WrongType, &origin, format!("{what} must be an object, found {}", value.kind.describe()))
-                    .with_label("expected `{ … }` here"),
+                    .with_label("expected `{ … }` here")
+                    .with_help(format!("write {what} as an object: `{{\"key\": value, …}}`")),
             );
             return None;
         };
@@ -100,14 +101,22 @@ impl<'a> Object<'a> {
     /// A required string; reports it missing, `null` or not a string.
     pub(super) fn required_string(&self, key: &str, diagnostics: &mut Diagnostics) -> Option<Text<'a>> {
         let Some(value) = self.get(key) else {
-            diagnostics.push(
-                Diagnostic::new(Code::MissingField, &self.anchor_origin(), format!("{} has no `{key}`", self.what))
-                    .with_label(format!("`{key}` is required here"))
-                    .with_help(format!("add `\"{key}\": …` to {}", self.what)),
-            );
+            diagnostics.push(self.missing(key));
             return None;
         };
         self.string_value(key, value, diagnostics)
+    }
+
+    /// A required key is absent; a misspelt key present instead is named in the help.
+    pub(super) fn missing(&self, key: &str) -> Diagnostic {
+        let misspelt = self.members.iter().map(|member| member.key.as_str()).find(|written| did_you_mean(written, [key]) == Some(key));
+        let help = match misspelt {
+            Some(written) => format!("`{written}` looks like a misspelling of `{key}`; rename it"),
+            None => format!("add `\"{key}\": …` to {}", self.what),
+        };
+        Diagnostic::new(Code::MissingField, &self.anchor_origin(), format!("{} has no `{key}`", self.what))
+            .with_label(format!("`{key}` is required here"))
+            .with_help(help)
     }
 
     /// An optional string; `null` means absent.
@@ -192,7 +201,7 @@ impl<'a> Object<'a> {
         diagnostics.push(
             Diagnostic::new(
                 Code::WrongType,
-                &Origin::new(self.pointer.key(key), value.span),
+                &Origin::new(self.pointer.key(key), super::head(value)),
                 format!("`{key}` must be {expected}, found {}", value.kind.describe()),
             )
             .with_label(format!("expected {expected}"))

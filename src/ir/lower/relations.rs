@@ -2,6 +2,8 @@
 //! the partner of each entry, the foreign key or association table behind it, and the
 //! attribute names on both classes.
 
+use std::collections::BTreeSet;
+
 use super::bad_value;
 use super::object::{Object, list};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
@@ -103,7 +105,7 @@ struct Entry {
 
 /// Pairs every relationship entry and returns the attributes of all classes.
 pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnostics: &mut Diagnostics) -> Vec<Relation> {
-    let mut entries = resolve_targets(schema, decls, diagnostics);
+    let (mut entries, dropped) = resolve_targets(schema, decls, diagnostics);
     for entry in &mut entries {
         match entry.decl.kind {
             RelationKind::ManyToOne => many_to_one_key(schema, entry, diagnostics),
@@ -111,9 +113,12 @@ pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
             RelationKind::OneToMany => {}
         }
     }
-    let partners = choose_partners(schema, &entries, diagnostics);
+    let (partners, undecided) = choose_partners(schema, &entries, diagnostics);
+    for idx in undecided {
+        entries[idx].failed = true;
+    }
     for idx in 0..entries.len() {
-        if entries[idx].decl.kind == RelationKind::OneToMany {
+        if entries[idx].decl.kind == RelationKind::OneToMany && !entries[idx].failed {
             let partner_key = match partners[idx] {
                 None => PartnerKey::Unpaired,
                 Some(partner) => entries[partner].foreign_key.map_or(PartnerKey::Broken, PartnerKey::Key),
@@ -126,11 +131,14 @@ pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
             associations_agree(schema, &mut entries, idx, partner, diagnostics);
         }
     }
-    attributes(schema, &entries, &partners, diagnostics)
+    attributes(schema, &entries, &partners, &dropped, diagnostics)
 }
 
-fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnostics: &mut Diagnostics) -> Vec<Entry> {
+/// The entries with their tables resolved, and the tables some of whose entries were
+/// dropped here (an entry there may have been the partner of an entry elsewhere).
+fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnostics: &mut Diagnostics) -> (Vec<Entry>, BTreeSet<TableId>) {
     let mut entries = Vec::new();
+    let mut dropped = BTreeSet::new();
     for (table_idx, table_decls) in decls.into_iter().enumerate() {
         let owner = TableId(table_idx);
         for decl in table_decls {
@@ -152,10 +160,11 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
                     .with_label("no such table")
                     .with_help(help),
                 );
+                dropped.insert(owner);
                 continue;
             };
             let target_table = schema.table(target);
-            if target_table.class_name.as_str() != decl.target_class.value {
+            if !target_table.class_name.as_str().is_empty() && target_table.class_name.as_str() != decl.target_class.value {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::RelClassMismatch,
@@ -190,7 +199,7 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
             entries.push(Entry { decl, owner, target, foreign_key: None, association: None, failed });
         }
     }
-    entries
+    (entries, dropped)
 }
 
 fn ignored(origin: &Origin, key: &str, why: &str) -> Diagnostic {
@@ -393,15 +402,40 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
     None
 }
 
-/// §4.2: the partner of every entry (`None` when unpaired or undecidable).
-fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnostics) -> Vec<Option<usize>> {
-    let choices: Vec<Option<usize>> = (0..entries.len()).map(|idx| choose_partner(schema, entries, idx, diagnostics)).collect();
+/// What §4.2 decides for one entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// No candidate: the entry is valid alone (§4.5).
+    Unpaired,
+    Partner(usize),
+    /// Several candidates and rule 3 does not settle it (reported, or caused by a
+    /// rejected candidate).
+    Undecided,
+}
+
+/// §4.2: the partner of every entry (`None` when unpaired), and the entries that
+/// cannot be paired and so make no attribute.
+fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnostics) -> (Vec<Option<usize>>, Vec<usize>) {
+    let choices: Vec<Choice> = (0..entries.len()).map(|idx| choose_partner(schema, entries, idx, diagnostics)).collect();
     let mut partners = vec![None; entries.len()];
+    let mut undecided = Vec::new();
     for (idx, choice) in choices.iter().enumerate() {
-        let Some(partner) = *choice else { continue };
-        if choices[partner] == Some(idx) {
+        let partner = match *choice {
+            Choice::Unpaired => continue,
+            Choice::Undecided => {
+                undecided.push(idx);
+                continue;
+            }
+            Choice::Partner(partner) => partner,
+        };
+        if choices[partner] == Choice::Partner(idx) {
             partners[idx] = Some(partner);
-        } else if let Some(rival) = choices[partner] {
+            continue;
+        }
+        // The partner chose another entry, or could not choose: this entry is left
+        // without an attribute rather than treated as unpaired.
+        undecided.push(idx);
+        if let Choice::Partner(rival) = choices[partner] {
             let entry = &entries[idx];
             let (partner_entry, rival_entry) = (&entries[partner], &entries[rival]);
             diagnostics.push(
@@ -417,10 +451,10 @@ fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnos
             );
         }
     }
-    partners
+    (partners, undecided)
 }
 
-fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &mut Diagnostics) -> Option<usize> {
+fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &mut Diagnostics) -> Choice {
     let entry = &entries[idx];
     let candidates: Vec<usize> = (0..entries.len())
         .filter(|&other| {
@@ -430,15 +464,17 @@ fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &
                 && entries[other].decl.kind == entry.decl.kind.complement()
         })
         .collect();
-    if candidates.len() <= 1 {
-        return candidates.first().copied();
+    match candidates.as_slice() {
+        [] => return Choice::Unpaired,
+        [only] => return Choice::Partner(*only),
+        _ => {}
     }
     let kept: Vec<usize> = candidates.iter().copied().filter(|&other| rule_three_keeps(schema, entry, &entries[other])).collect();
     if let [only] = kept.as_slice() {
-        return Some(*only);
+        return Choice::Partner(*only);
     }
     if entry.failed || candidates.iter().any(|&other| entries[other].failed) {
-        return None;
+        return Choice::Undecided;
     }
     let names: Vec<String> = candidates.iter().map(|&other| format!("`{}`", entries[other].decl.back_populates.value)).collect();
     let help = match entry.decl.kind {
@@ -459,7 +495,7 @@ fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &
         .with_label(if kept.is_empty() { "no candidate matches" } else { "several candidates match" })
         .with_help(help),
     );
-    None
+    Choice::Undecided
 }
 
 /// §4.2 rule 3: does the pair (`entry`, `candidate`) match by foreign-key stem or by
@@ -498,11 +534,16 @@ fn associations_agree(schema: &Schema, entries: &mut [Entry], idx: usize, partne
 }
 
 /// The attributes: one per valid entry, plus a synthesized inverse per unpaired one.
-fn attributes(schema: &Schema, entries: &[Entry], partners: &[Option<usize>], diagnostics: &mut Diagnostics) -> Vec<Relation> {
+fn attributes(schema: &Schema, entries: &[Entry], partners: &[Option<usize>], dropped: &BTreeSet<TableId>, diagnostics: &mut Diagnostics) -> Vec<Relation> {
     let mut declared = Vec::new();
     let mut synthesized = Vec::new();
     for (idx, entry) in entries.iter().enumerate() {
         if entry.failed || partners[idx].is_some_and(|partner| entries[partner].failed) {
+            continue;
+        }
+        // An unpaired entry whose target lost entries to errors may have lost its
+        // partner: say nothing more about it.
+        if partners[idx].is_none() && (schema.table(entry.target).incomplete || dropped.contains(&entry.target)) {
             continue;
         }
         let (name, name_origin) = match partners[idx] {

@@ -1,0 +1,138 @@
+//! Every diagnostic code, shown on a small document that has exactly the problem its
+//! name says: `tests/fixtures/invalid/<CODE>_<problem>.json`.
+//!
+//! For each fixture the test asserts that a diagnostic with the code of the file-name
+//! prefix is produced, then snapshots both renderings (human and JSON) into
+//! `snapshots/diagnostics/<fixture>.snap`, so a change of message, label position or
+//! help text shows up in review. `every_code_has_a_fixture` keeps the set complete.
+//!
+//! Update the snapshots with `INSTA_UPDATE=always cargo test --test diagnostics` (or
+//! `cargo insta review`), then read every changed `.snap` file.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use backbone::diagnostics::Code;
+use backbone::diagnostics::render::{HumanStyle, file_report, human, json};
+use backbone::source::Source;
+use backbone::{CompileOptions, Limits};
+
+/// Where the fixtures live, relative to the package root.
+const FIXTURE_DIR: &str = "tests/fixtures/invalid";
+
+/// One fixture file: its stem (`FK_COLUMN_NOT_FOUND_typo_in_column`) and path.
+struct Fixture {
+    stem: String,
+    path: PathBuf,
+}
+
+/// Every `*.json` fixture, sorted by name.
+fn fixtures() -> Vec<Fixture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE_DIR);
+    let mut fixtures: Vec<Fixture> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .map(|path| {
+            let stem = path.file_stem().and_then(|stem| stem.to_str()).expect("a UTF-8 file name").to_owned();
+            Fixture { stem, path }
+        })
+        .collect();
+    fixtures.sort_by(|a, b| a.stem.cmp(&b.stem));
+    assert!(!fixtures.is_empty(), "no fixtures in {}", dir.display());
+    fixtures
+}
+
+/// The code a fixture is about: the longest code that prefixes its stem, followed by
+/// `_` or nothing.
+fn expected_code(stem: &str) -> Option<Code> {
+    Code::ALL
+        .iter()
+        .copied()
+        .filter(|code| stem.strip_prefix(code.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_')))
+        .max_by_key(|code| code.as_str().len())
+}
+
+/// The options a fixture is compiled with: `LIMIT_EXCEEDED` fixtures get a limit to
+/// exceed, all others the defaults (no limits).
+fn options_for(code: Code) -> CompileOptions {
+    if code == Code::LimitExceeded {
+        CompileOptions { limits: Limits { max_tables: Some(2), ..Limits::default() }, ..CompileOptions::default() }
+    } else {
+        CompileOptions::default()
+    }
+}
+
+/// Compiles one fixture; returns the snapshot text, or why the fixture is wrong.
+fn check_fixture(fixture: &Fixture) -> Result<String, String> {
+    let code = expected_code(&fixture.stem).ok_or_else(|| format!("`{}` does not start with a diagnostic code", fixture.stem))?;
+    let bytes = std::fs::read(&fixture.path).map_err(|error| format!("cannot read {}: {error}", fixture.path.display()))?;
+    let file_name = fixture.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let source = Source::from_bytes(format!("{FIXTURE_DIR}/{file_name}"), bytes);
+    let compilation = backbone::compile(&source, &options_for(code));
+    let found: Vec<&str> = compilation.diagnostics.iter().map(|diagnostic| diagnostic.code.as_str()).collect();
+    if !found.contains(&code.as_str()) {
+        return Err(format!("`{}` produced no `{code}` diagnostic; found [{}]", fixture.stem, found.join(", ")));
+    }
+    let human_text = human(&source, &compilation.diagnostics, HumanStyle { color: false, width: 100 });
+    let json_text = json(&[file_report(&source, &compilation.diagnostics)]);
+    Ok(format!("{human_text}{json_text}\n"))
+}
+
+#[test]
+fn every_fixture_produces_its_code_and_matches_its_snapshot() {
+    let mut problems = Vec::new();
+    let mut mismatched = Vec::new();
+    for fixture in fixtures() {
+        let text = match check_fixture(&fixture) {
+            Ok(text) => text,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots/diagnostics");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_input_file(&fixture.path);
+        // Check every fixture before failing, so one run lists every changed snapshot.
+        let stem = fixture.stem.as_str();
+        if catch_unwind(AssertUnwindSafe(|| settings.bind(|| insta::assert_snapshot!(stem, text)))).is_err() {
+            mismatched.push(fixture.stem);
+        }
+    }
+    assert!(problems.is_empty(), "fixtures that do not show their code:\n  {}", problems.join("\n  "));
+    assert!(mismatched.is_empty(), "snapshots that differ (see the diffs above):\n  {}", mismatched.join("\n  "));
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let covered: Vec<Code> = fixtures().iter().filter_map(|fixture| expected_code(&fixture.stem)).collect();
+    let missing: Vec<&str> = Code::ALL.iter().filter(|code| !covered.contains(code)).map(|code| code.as_str()).collect();
+    assert!(missing.is_empty(), "codes without a fixture in {FIXTURE_DIR}: {}", missing.join(", "));
+}
+
+#[test]
+fn every_snapshot_has_a_fixture() {
+    let stems: Vec<String> = fixtures().into_iter().map(|fixture| fixture.stem).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/diagnostics");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut stale: Vec<String> = entries
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "snap"))
+        .filter_map(|path| path.file_stem().and_then(|stem| stem.to_str()).map(str::to_owned))
+        .filter(|stem| !stems.contains(stem))
+        .collect();
+    stale.sort();
+    assert!(stale.is_empty(), "snapshots without a fixture (delete them): {}", stale.join(", "));
+}
+
+#[test]
+fn fixture_names_pick_the_longest_code() {
+    assert_eq!(expected_code("FK_COLUMN_NOT_FOUND_typo_in_column"), Some(Code::FkColumnNotFound));
+    assert_eq!(expected_code("SET_DEFAULT_NO_DEFAULT_author"), Some(Code::SetDefaultNoDefault));
+    assert_eq!(expected_code("REL_FK_INVALID"), Some(Code::RelFkInvalid));
+    assert_eq!(expected_code("EMPTYISH_thing"), None);
+}
