@@ -1,7 +1,7 @@
 //! The command line: clap definitions, one module per subcommand, and the mapping of
 //! outcomes to exit codes (0 valid, 1 schema errors, 2 usage or I/O errors).
 //!
-//! Invariant: only [`printer`] writes to the terminal; subcommands return text.
+//! Invariant: only `printer` writes to the terminal; subcommands return text.
 
 mod explain;
 mod input;

@@ -1,10 +1,10 @@
 //! The human rendering: miette's graphical report with a source snippet per diagnostic.
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{Diagnostic, Diagnostics, Label, Severity};
 use crate::source::{Source, Span};
 
 /// How the human rendering looks.
@@ -25,16 +25,29 @@ pub fn human(source: &Source, diagnostics: &Diagnostics, style: HumanStyle) -> S
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let named = NamedText { name: source.name(), text: source.text() };
+    let locator = super::Locator::new(source);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let report = Report { diagnostic, source: &named };
+        let primary_line = locator.locate(diagnostic.primary.span.start).line;
+        // miette heads a report with its first label in the file; a label far above the
+        // primary one would take that place, so it is listed below the report instead.
+        let (inline, below): (Vec<&Label>, Vec<&Label>) =
+            diagnostic.secondary.iter().partition(|label| locator.locate(label.span.start).line + CONTEXT_LINES >= primary_line);
+        let report = Report { diagnostic, inline, source: &named };
         // Writing into a String cannot fail; a miette formatting error would only lose
         // this one report, and the JSON rendering is unaffected.
         let _ = handler.render_report(&mut out, &report);
+        for label in below {
+            let position = locator.locate(label.span.start);
+            let _ = writeln!(out, "  note: {} ({}:{}:{})", label.message, source.name(), position.line, position.column);
+        }
         out.push('\n');
     }
     out
 }
+
+/// Lines above the primary label that a secondary label may sit on and still be drawn.
+const CONTEXT_LINES: usize = 1;
 
 /// The source text under its file name, as miette reads it.
 struct NamedText<'a> {
@@ -59,6 +72,8 @@ impl SourceCode for NamedText<'_> {
 /// One diagnostic seen through miette's protocol.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
+    /// The secondary labels drawn in the snippet.
+    inline: Vec<&'a Label>,
     source: &'a NamedText<'a>,
 }
 
@@ -100,7 +115,7 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = &self.diagnostic.primary;
         let primary = LabeledSpan::new_primary_with_span(non_empty(&primary.message), to_miette(primary.span));
-        let secondary = self.diagnostic.secondary.iter().map(|label| LabeledSpan::new_with_span(non_empty(&label.message), to_miette(label.span)));
+        let secondary = self.inline.iter().map(|label| LabeledSpan::new_with_span(non_empty(&label.message), to_miette(label.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
