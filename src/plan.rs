@@ -62,6 +62,8 @@ impl Plan {
                 }
             })
             .collect();
+        let declared: BTreeSet<(crate::ir::TableId, &str)> =
+            schema.relations.iter().filter(|relation| relation.declared.is_some()).map(|relation| (relation.owner, relation.name.as_str())).collect();
         let mut seen = BTreeSet::new();
         let mut relationships = Vec::new();
         for relation in &schema.relations {
@@ -74,8 +76,7 @@ impl Plan {
                 (None, Some(key)) => schema.qualified(key),
                 (None, None) => String::new(),
             };
-            let synthesized = relation.declared.is_some()
-                && !schema.relations.iter().any(|other| other.owner == relation.target && other.name == relation.back_populates && other.declared.is_some());
+            let synthesized = relation.declared.is_some() && !declared.contains(&(relation.target, relation.back_populates.as_str()));
             relationships.push(PlannedPair {
                 left: format!("{}.{}", schema.table(relation.owner).class_name, relation.name),
                 kind: relation.kind.as_str(),

@@ -4,8 +4,11 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Schema;
 
 pub(super) fn attribute_names_are_unique(schema: &Schema, diagnostics: &mut Diagnostics) {
-    for (table_id, table) in schema.tables() {
-        let relations: Vec<_> = schema.relations_of(table_id).collect();
+    let mut by_owner: Vec<Vec<&crate::ir::Relation>> = vec![Vec::new(); schema.tables.len()];
+    for relation in &schema.relations {
+        by_owner[relation.owner.0].push(relation);
+    }
+    for (table, relations) in schema.tables.iter().zip(&by_owner) {
         for (idx, relation) in relations.iter().enumerate() {
             let name = relation.name.as_str();
             let clash = if let Some(column) = table.columns.iter().find(|column| column.name.as_str() == name) {

@@ -11,6 +11,8 @@ pub mod names;
 
 pub use names::{AttributeName, ClassName, ColumnName, TableName};
 
+use std::collections::BTreeMap;
+
 use crate::source::Origin;
 
 /// The whole resolved document.
@@ -24,6 +26,8 @@ pub struct Schema {
     /// Every relationship attribute of every class, declared or synthesized.
     pub relations: Vec<Relation>,
     pub origin: Origin,
+    /// The first table of each name, for lookups in logarithmic time.
+    table_index: BTreeMap<String, TableId>,
 }
 
 /// Index of a table in [`Schema::tables`].
@@ -320,7 +324,16 @@ impl Schema {
 
     /// The first table named `name`.
     pub fn table_named(&self, name: &str) -> Option<TableId> {
-        self.tables.iter().position(|table| table.name.as_str() == name).map(TableId)
+        self.table_index.get(name).copied()
+    }
+
+    /// Sets the tables and indexes them by name (the first of a duplicated name wins).
+    pub(crate) fn set_tables(&mut self, tables: Vec<Table>) {
+        self.table_index.clear();
+        for (idx, table) in tables.iter().enumerate() {
+            self.table_index.entry(table.name.as_str().to_owned()).or_insert(TableId(idx));
+        }
+        self.tables = tables;
     }
 
     /// The relationship attributes of `table`, in declaration order.

@@ -6,6 +6,8 @@
 //! Invariant: lowering never fails. A rejected value is left out of the schema (and its
 //! table marked incomplete) so that later rules do not report consequences of it.
 
+use std::collections::BTreeMap;
+
 mod columns;
 mod foreign_keys;
 mod object;
@@ -47,6 +49,7 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
         tables: Vec::new(),
         relations: Vec::new(),
         origin: Origin::new(JsonPointer::root(), root.span),
+        table_index: BTreeMap::new(),
     };
     let Some(project) = Object::read(root, JsonPointer::root(), PROJECT_KEYS, "the project", diagnostics) else {
         return schema;
@@ -91,7 +94,7 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
     }
     check_duplicate_tables(&tables, diagnostics);
     let (tables, declarations) = foreign_keys::resolve(tables, diagnostics);
-    schema.tables = tables;
+    schema.set_tables(tables);
     schema.relations = relations::pair(&schema, declarations, diagnostics);
     schema
 }
@@ -335,8 +338,11 @@ fn check_class_name(name: &object::Text<'_>, diagnostics: &mut Diagnostics) -> b
 }
 
 fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
-    for (idx, table) in tables.iter().enumerate() {
-        if let Some(first) = tables[..idx].iter().find(|earlier| earlier.name == table.name) {
+    // First declarations by name, so that the check stays linear in the table count.
+    let mut first_by_name: BTreeMap<&str, &TableDecl> = BTreeMap::new();
+    let mut first_by_class: BTreeMap<&str, &TableDecl> = BTreeMap::new();
+    for table in tables {
+        if let Some(first) = first_by_name.get(table.name.as_str()) {
             diagnostics.push(
                 Diagnostic::new(Code::DuplicateTable, &table.name_origin, format!("table `{}` is declared twice", table.name))
                     .with_label("second declaration")
@@ -344,7 +350,7 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
                     .with_help("rename one of the tables or merge their columns"),
             );
         }
-        if let Some(first) = tables[..idx].iter().find(|earlier| earlier.class_name == table.class_name) {
+        if let Some(first) = first_by_class.get(table.class_name.as_str()).filter(|_| !table.class_name.as_str().is_empty()) {
             diagnostics.push(
                 Diagnostic::new(Code::DuplicateClass, &table.class_origin, format!("class `{}` is used by two tables", table.class_name))
                     .with_label(format!("also the class of `{}`", first.name))
@@ -352,6 +358,8 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
                     .with_help(format!("give `{}` its own class name, e.g. `{}`", table.name, to_pascal_case(table.name.as_str()))),
             );
         }
+        first_by_name.entry(table.name.as_str()).or_insert(table);
+        first_by_class.entry(table.class_name.as_str()).or_insert(table);
     }
 }
 

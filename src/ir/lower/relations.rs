@@ -2,7 +2,7 @@
 //! the partner of each entry, the foreign key or association table behind it, and the
 //! attribute names on both classes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::bad_value;
 use super::object::{Object, list};
@@ -402,6 +402,9 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
     None
 }
 
+/// Entries by (owner, target, kind), so that finding candidates stays linear overall.
+type EntriesByEnds = BTreeMap<(TableId, TableId, RelationKind), Vec<usize>>;
+
 /// What §4.2 decides for one entry.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Choice {
@@ -416,7 +419,11 @@ enum Choice {
 /// §4.2: the partner of every entry (`None` when unpaired), and the entries that
 /// cannot be paired and so make no attribute.
 fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnostics) -> (Vec<Option<usize>>, Vec<usize>) {
-    let choices: Vec<Choice> = (0..entries.len()).map(|idx| choose_partner(schema, entries, idx, diagnostics)).collect();
+    let mut by_ends = EntriesByEnds::new();
+    for (idx, entry) in entries.iter().enumerate() {
+        by_ends.entry((entry.owner, entry.target, entry.decl.kind)).or_default().push(idx);
+    }
+    let choices: Vec<Choice> = (0..entries.len()).map(|idx| choose_partner(schema, entries, &by_ends, idx, diagnostics)).collect();
     let mut partners = vec![None; entries.len()];
     let mut undecided = Vec::new();
     for (idx, choice) in choices.iter().enumerate() {
@@ -454,16 +461,12 @@ fn choose_partners(schema: &Schema, entries: &[Entry], diagnostics: &mut Diagnos
     (partners, undecided)
 }
 
-fn choose_partner(schema: &Schema, entries: &[Entry], idx: usize, diagnostics: &mut Diagnostics) -> Choice {
+fn choose_partner(schema: &Schema, entries: &[Entry], by_ends: &EntriesByEnds, idx: usize, diagnostics: &mut Diagnostics) -> Choice {
     let entry = &entries[idx];
-    let candidates: Vec<usize> = (0..entries.len())
-        .filter(|&other| {
-            other != idx
-                && entries[other].owner == entry.target
-                && entries[other].target == entry.owner
-                && entries[other].decl.kind == entry.decl.kind.complement()
-        })
-        .collect();
+    let candidates: Vec<usize> = by_ends
+        .get(&(entry.target, entry.owner, entry.decl.kind.complement()))
+        .map(|others| others.iter().copied().filter(|&other| other != idx).collect())
+        .unwrap_or_default();
     match candidates.as_slice() {
         [] => return Choice::Unpaired,
         [only] => return Choice::Partner(*only),
