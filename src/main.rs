@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// Compilation allocates many small strings and nodes; mimalloc handles that pattern
+// about a third faster than the system allocator (see README, Performance).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     backbone::cli::main()
 }

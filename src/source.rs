@@ -92,6 +92,15 @@ impl LineIndex {
         Self { line_starts }
     }
 
+    /// The byte range of the line holding `offset` (without its line break), in a text
+    /// of `len` bytes.
+    pub fn line_bounds(&self, offset: usize, len: usize) -> Span {
+        let line_idx = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let start = self.line_starts.get(line_idx).copied().unwrap_or(0);
+        let end = self.line_starts.get(line_idx + 1).map_or(len, |next| next - 1);
+        Span::new(start, end.max(start))
+    }
+
     /// The line and column of `offset` in `text` (the text this index was built from).
     pub fn line_column(&self, text: &str, offset: usize) -> LineColumn {
         let offset = offset.min(text.len());

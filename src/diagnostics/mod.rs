@@ -163,24 +163,31 @@ impl<'a> IntoIterator for &'a Diagnostics {
 
 /// The closest of `candidates` to `name`, when one is close enough to be a likely typo.
 ///
-/// A case-insensitive match wins; otherwise the smallest Damerau–Levenshtein
+/// A case-insensitive match wins; otherwise the smallest optimal-string-alignment
 /// distance of at most a third of the name's length (and at least 1) is taken.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lowered = name.to_lowercase();
+    let length = lowered.chars().count();
+    let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == name {
             continue;
         }
-        if candidate.to_lowercase() == lowered {
+        let candidate_lowered = candidate.to_lowercase();
+        if candidate_lowered == lowered {
             return Some(candidate);
         }
-        let distance = strsim::damerau_levenshtein(&lowered, &candidate.to_lowercase());
+        // The distance is at least the difference in length: skip hopeless candidates
+        // cheaply (a schema may have thousands of names).
+        if candidate_lowered.chars().count().abs_diff(length) > limit {
+            continue;
+        }
+        let distance = strsim::osa_distance(&lowered, &candidate_lowered);
         if best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
         }
     }
-    let limit = (name.chars().count() / 3).max(1);
     best.filter(|(distance, _)| *distance <= limit).map(|(_, candidate)| candidate)
 }
 

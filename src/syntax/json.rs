@@ -4,6 +4,8 @@
 //! both, so the document is first read into this spanned tree. Invariant: the parser
 //! never panics and never recurses deeper than [`MAX_DEPTH`], whatever the input.
 
+use std::borrow::Cow;
+
 use crate::source::Span;
 
 /// Deepest nesting accepted. The format itself needs five levels; the bound keeps
@@ -12,40 +14,41 @@ pub const MAX_DEPTH: usize = 128;
 
 /// A JSON value with the span of its text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Value {
-    pub kind: ValueKind,
+pub struct Value<'a> {
+    pub kind: ValueKind<'a>,
     pub span: Span,
 }
 
 /// The JSON value itself.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ValueKind {
+pub enum ValueKind<'a> {
     Null,
     Bool(bool),
-    Number(Number),
-    String(String),
-    Array(Vec<Value>),
+    Number(Number<'a>),
+    /// Borrowed from the text unless it had escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
     /// Members in document order, duplicates included.
-    Object(Vec<Member>),
+    Object(Vec<Member<'a>>),
 }
 
 /// One `"key": value` pair of an object.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub key: String,
+pub struct Member<'a> {
+    pub key: Cow<'a, str>,
     pub key_span: Span,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// A JSON number, kept as written so that decimals stay exact.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Number {
-    raw: String,
+pub struct Number<'a> {
+    raw: &'a str,
 }
 
-impl Number {
+impl Number<'_> {
     pub fn raw(&self) -> &str {
-        &self.raw
+        self.raw
     }
 
     /// True when written without fraction or exponent.
@@ -64,7 +67,7 @@ impl Number {
     }
 }
 
-impl ValueKind {
+impl ValueKind<'_> {
     /// How the kind is named in messages: "a string", "an array", …
     pub fn describe(&self) -> &'static str {
         match self {
@@ -92,7 +95,7 @@ pub struct SyntaxError {
 
 /// Parses one JSON value that spans the whole text (surrounding whitespace and a
 /// leading byte-order mark allowed).
-pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+pub fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
     let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, depth: 0 };
     if text.starts_with('\u{feff}') {
         parser.pos = '\u{feff}'.len_utf8();
@@ -125,8 +128,8 @@ struct Parser<'a> {
     depth: usize,
 }
 
-impl Parser<'_> {
-    fn value(&mut self) -> Result<Value, SyntaxError> {
+impl<'a> Parser<'a> {
+    fn value(&mut self) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         let Some(&byte) = self.bytes.get(self.pos) else {
             return Err(self.error_here("unexpected end of input", "expected a value here", None));
@@ -144,7 +147,7 @@ impl Parser<'_> {
         Ok(Value { kind, span: Span::new(start, self.pos) })
     }
 
-    fn nested(&mut self, parse: fn(&mut Self) -> Result<ValueKind, SyntaxError>) -> Result<ValueKind, SyntaxError> {
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<ValueKind<'a>, SyntaxError>) -> Result<ValueKind<'a>, SyntaxError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error_here(
                 &format!("values are nested more than {MAX_DEPTH} levels deep"),
@@ -158,7 +161,7 @@ impl Parser<'_> {
         kind
     }
 
-    fn object(&mut self) -> Result<ValueKind, SyntaxError> {
+    fn object(&mut self) -> Result<ValueKind<'a>, SyntaxError> {
         let open = Span::new(self.pos, self.pos + 1);
         self.pos += 1;
         let mut members = Vec::new();
@@ -223,7 +226,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<ValueKind, SyntaxError> {
+    fn array(&mut self) -> Result<ValueKind<'a>, SyntaxError> {
         let open = Span::new(self.pos, self.pos + 1);
         self.pos += 1;
         let mut elements = Vec::new();
@@ -259,10 +262,11 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         let open = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        // Most strings have no escapes: borrow them from the text.
+        let mut out: Option<String> = None;
         loop {
             let run_start = self.pos;
             while let Some(&byte) = self.bytes.get(self.pos) {
@@ -271,16 +275,26 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.text[run_start..self.pos]);
             match self.bytes.get(self.pos) {
                 None => {
                     return Err(error_at(Span::new(open, self.pos), "unterminated string", "this string never ends", Some("close the string with `\"`")));
                 }
                 Some(b'"') => {
+                    let text = &self.text[run_start..self.pos];
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(match out {
+                        None => Cow::Borrowed(text),
+                        Some(mut owned) => {
+                            owned.push_str(text);
+                            Cow::Owned(owned)
+                        }
+                    });
                 }
-                Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\\') => {
+                    let owned = out.get_or_insert_with(String::new);
+                    owned.push_str(&self.text[run_start..self.pos]);
+                    self.escape(owned)?;
+                }
                 Some(_) => {
                     return Err(error_at(
                         self.char_span(),
@@ -370,7 +384,7 @@ impl Parser<'_> {
         )
     }
 
-    fn number(&mut self) -> Result<Number, SyntaxError> {
+    fn number(&mut self) -> Result<Number<'a>, SyntaxError> {
         let start = self.pos;
         self.eat(b'-');
         match self.bytes.get(self.pos) {
@@ -403,7 +417,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(Number { raw: self.text[start..self.pos].to_owned() })
+        Ok(Number { raw: &self.text[start..self.pos] })
     }
 
     fn digits(&mut self) {
@@ -417,7 +431,7 @@ impl Parser<'_> {
         error_at(Span::new(start, end.max(start + 1).min(self.bytes.len().max(start))), message, "invalid number", Some(help))
     }
 
-    fn literal(&mut self, word: &str, kind: ValueKind) -> Result<ValueKind, SyntaxError> {
+    fn literal(&mut self, word: &str, kind: ValueKind<'a>) -> Result<ValueKind<'a>, SyntaxError> {
         if self.text[self.pos..].starts_with(word) && !self.bytes.get(self.pos + word.len()).is_some_and(u8::is_ascii_alphanumeric) {
             self.pos += word.len();
             Ok(kind)
@@ -568,7 +582,7 @@ mod tests {
     #[test]
     fn decodes_escapes_and_surrogate_pairs() {
         let value = parse(r#""a\n\u00e9\uD83D\uDE00""#).unwrap();
-        assert_eq!(value.kind, ValueKind::String("a\n\u{e9}\u{1F600}".to_owned()));
+        assert_eq!(value.kind, ValueKind::String(Cow::Owned("a\n\u{e9}\u{1F600}".to_owned())));
     }
 
     #[test]

@@ -33,10 +33,18 @@ pub fn human(source: &Source, diagnostics: &Diagnostics, style: HumanStyle) -> S
         // primary one would take that place, so it is listed below the report instead.
         let (inline, below): (Vec<&Label>, Vec<&Label>) =
             diagnostic.secondary.iter().partition(|label| locator.locate(label.span.start).line + CONTEXT_LINES >= primary_line);
-        let report = Report { diagnostic, inline, source: &named };
+        let spans = std::iter::once(&diagnostic.primary).chain(inline.iter().copied());
+        let drawn = !spans.clone().any(|label| locator.line_is_long(label.span.start));
+        let (inline, below) = if drawn { (inline, below) } else { (Vec::new(), diagnostic.secondary.iter().collect()) };
+        let report = Report { diagnostic, inline, source: drawn.then_some(&named) };
         // Writing into a String cannot fail; a miette formatting error would only lose
         // this one report, and the JSON rendering is unaffected.
         let _ = handler.render_report(&mut out, &report);
+        if !drawn {
+            let position = locator.locate(diagnostic.primary.span.start);
+            let label = if diagnostic.primary.message.is_empty() { "here" } else { &diagnostic.primary.message };
+            let _ = writeln!(out, "  at {}:{}:{}: {label}", source.name(), position.line, position.column);
+        }
         for label in below {
             let position = locator.locate(label.span.start);
             let _ = writeln!(out, "  note: {} ({}:{}:{})", label.message, source.name(), position.line, position.column);
@@ -74,7 +82,8 @@ struct Report<'a> {
     diagnostic: &'a Diagnostic,
     /// The secondary labels drawn in the snippet.
     inline: Vec<&'a Label>,
-    source: &'a NamedText<'a>,
+    /// `None` when the lines are too long to draw.
+    source: Option<&'a NamedText<'a>>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -109,7 +118,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source)
+        self.source.map(|source| source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

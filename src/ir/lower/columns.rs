@@ -322,7 +322,7 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
             diagnostics.push(Diagnostic::new(Code::EnumValues, &origin, message).with_label("invalid enum value").with_help(help));
             ok = false;
         }
-        values.push(text.clone());
+        values.push(text.to_string());
     }
     ok.then_some(values)
 }
@@ -379,7 +379,7 @@ fn lower_default(object: &Object<'_>, diagnostics: &mut Diagnostics) -> Option<L
     let literal = match &value.kind {
         ValueKind::Bool(flag) => LiteralValue::Bool(*flag),
         ValueKind::Number(number) => LiteralValue::Number(number.raw().to_owned()),
-        ValueKind::String(text) => LiteralValue::String(text.clone()),
+        ValueKind::String(text) => LiteralValue::String(text.to_string()),
         _ => {
             diagnostics.push(
                 Diagnostic::new(Code::DefaultInvalid, &origin, format!("`default` must be a scalar, found {}", value.kind.describe()))

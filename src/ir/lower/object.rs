@@ -7,7 +7,7 @@ use crate::syntax::json::{Member, Value, ValueKind};
 
 /// An object of the document with the keys it may hold.
 pub(super) struct Object<'a> {
-    members: &'a [Member],
+    members: &'a [Member<'a>],
     pub(super) pointer: JsonPointer,
     span: Span,
     /// What the object is, for messages: "a column", "the project".
@@ -23,7 +23,7 @@ pub(super) struct Text<'a> {
 impl<'a> Object<'a> {
     /// Reads `value` as an object whose defined keys are `known`; reports a non-object,
     /// repeated keys and unknown keys.
-    pub(super) fn read(value: &'a Value, pointer: JsonPointer, known: &[&str], what: &'static str, diagnostics: &mut Diagnostics) -> Option<Self> {
+    pub(super) fn read(value: &'a Value<'a>, pointer: JsonPointer, known: &[&str], what: &'static str, diagnostics: &mut Diagnostics) -> Option<Self> {
         let ValueKind::Object(members) = &value.kind else {
             let origin = Origin::new(pointer, super::head(value));
             diagnostics.push(
@@ -46,7 +46,7 @@ impl<'a> Object<'a> {
                     .with_help("remove one of the two"),
                 );
             }
-            if !known.contains(&member.key.as_str()) {
+            if !known.contains(&member.key.as_ref()) {
                 let suggestion = did_you_mean(&member.key, known.iter().copied());
                 let help = match suggestion {
                     Some(key) => format!("did you mean `{key}`?"),
@@ -67,12 +67,12 @@ impl<'a> Object<'a> {
     }
 
     /// The value of `key` (its last occurrence), `null` included.
-    pub(super) fn get(&self, key: &str) -> Option<&'a Value> {
+    pub(super) fn get(&self, key: &str) -> Option<&'a Value<'a>> {
         self.members.iter().rev().find(|member| member.key == key).map(|member| &member.value)
     }
 
     /// The value of `key`, with `null` read as absent.
-    pub(super) fn get_non_null(&self, key: &str) -> Option<&'a Value> {
+    pub(super) fn get_non_null(&self, key: &str) -> Option<&'a Value<'a>> {
         self.get(key).filter(|value| value.kind != ValueKind::Null)
     }
 
@@ -109,7 +109,7 @@ impl<'a> Object<'a> {
 
     /// A required key is absent; a misspelt key present instead is named in the help.
     pub(super) fn missing(&self, key: &str) -> Diagnostic {
-        let misspelt = self.members.iter().map(|member| member.key.as_str()).find(|written| did_you_mean(written, [key]) == Some(key));
+        let misspelt = self.members.iter().map(|member| member.key.as_ref()).find(|written| did_you_mean(written, [key]) == Some(key));
         let help = match misspelt {
             Some(written) => format!("`{written}` looks like a misspelling of `{key}`; rename it"),
             None => format!("add `\"{key}\": …` to {}", self.what),
@@ -125,7 +125,7 @@ impl<'a> Object<'a> {
         self.string_value(key, value, diagnostics)
     }
 
-    fn string_value(&self, key: &str, value: &'a Value, diagnostics: &mut Diagnostics) -> Option<Text<'a>> {
+    fn string_value(&self, key: &str, value: &'a Value<'a>, diagnostics: &mut Diagnostics) -> Option<Text<'a>> {
         match &value.kind {
             ValueKind::String(text) => Some(Text { value: text, origin: Origin::new(self.pointer.key(key), value.span) }),
             other => {
