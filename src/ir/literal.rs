@@ -61,6 +61,10 @@ pub fn interpret(ty: &ScalarType, literal: &LiteralValue) -> Result<DefaultValue
         (ScalarType::Time, LiteralValue::String(text)) => {
             time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned())
         }
+        // A string default is a plain decimal (FORMAT.md §3.4): no exponent.
+        (ScalarType::Numeric { .. }, LiteralValue::String(raw)) if raw.contains(['e', 'E']) => {
+            Err("a decimal string is written without an exponent".to_owned())
+        }
         (ScalarType::Numeric { precision, scale }, LiteralValue::Number(raw) | LiteralValue::String(raw)) => decimal(raw, *precision, *scale),
         (ScalarType::Float, LiteralValue::Number(raw)) => {
             raw.parse::<f64>().ok().filter(|value| value.is_finite()).map(DefaultValue::Float).ok_or_else(|| "it is beyond the range of a double".to_owned())

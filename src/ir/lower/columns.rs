@@ -1,5 +1,7 @@
 //! Lowering of column objects (FORMAT.md §3.4) and of the columns a table's options add.
 
+use std::collections::BTreeMap;
+
 use super::object::{Object, Text, list};
 use super::{OptionOrigins, bad_value};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -491,9 +493,13 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
         );
         false
     });
-    for (idx, declared) in columns.iter().enumerate() {
+    // First declarations by lowercased name, so the check stays linear in the column count.
+    let mut first_by_name: BTreeMap<String, &ColumnDecl> = BTreeMap::new();
+    for declared in columns.iter() {
         let name = declared.column.name.as_str();
-        if let Some(first) = columns[..idx].iter().find(|earlier| earlier.column.name.as_str().eq_ignore_ascii_case(name)) {
+        let first = first_by_name.get(&name.to_ascii_lowercase()).copied();
+        first_by_name.entry(name.to_ascii_lowercase()).or_insert(declared);
+        if let Some(first) = first {
             let same_case = first.column.name.as_str() == name;
             diagnostics.push(
                 Diagnostic::new(Code::DuplicateColumn, &declared.column.name_origin, format!("column `{name}` is declared twice"))

@@ -26,11 +26,21 @@ pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) 
     for (idx, decl) in decls.iter().enumerate() {
         table_index.entry(decl.name.as_str()).or_insert(idx);
     }
-    let links: Vec<Vec<Link>> = decls
+    // Columns by name per table (first declaration wins), so lookups stay logarithmic.
+    let column_index: Vec<BTreeMap<&str, usize>> = decls
         .iter()
         .map(|decl| {
-            decl.columns.iter().map(|column| column.target.as_ref().map_or(Link::None, |target| link(target, &decls, &table_index, diagnostics))).collect()
+            let mut index = BTreeMap::new();
+            for (idx, column) in decl.columns.iter().enumerate() {
+                index.entry(column.column.name.as_str()).or_insert(idx);
+            }
+            index
         })
+        .collect();
+    let names = Names { tables: &table_index, columns: &column_index };
+    let links: Vec<Vec<Link>> = decls
+        .iter()
+        .map(|decl| decl.columns.iter().map(|column| column.target.as_ref().map_or(Link::None, |target| link(target, &decls, &names, diagnostics))).collect())
         .collect();
     let ends = chain_ends(&decls, &links, diagnostics);
 
@@ -96,8 +106,15 @@ pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) 
     (tables, relationships)
 }
 
+/// Name indexes of the declared tables and of their columns.
+struct Names<'a> {
+    tables: &'a BTreeMap<&'a str, usize>,
+    columns: &'a [BTreeMap<&'a str, usize>],
+}
+
 /// Resolves one `target` by name, reporting unknown tables and columns.
-fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], table_index: &BTreeMap<&str, usize>, diagnostics: &mut Diagnostics) -> Link {
+fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], names: &Names<'_>, diagnostics: &mut Diagnostics) -> Link {
+    let table_index = names.tables;
     let Some(&table_idx) = table_index.get(target.table.as_str()) else {
         let by_class = decls.iter().find(|decl| decl.class_name.as_str() == target.table);
         let help = match by_class {
@@ -115,7 +132,7 @@ fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], table_index: &
         return Link::Broken;
     };
     let table = &decls[table_idx];
-    if let Some(column_idx) = table.columns.iter().position(|column| column.column.name.as_str() == target.column) {
+    if let Some(&column_idx) = names.columns[table_idx].get(target.column.as_str()) {
         return Link::To(table_idx, column_idx);
     }
     if table.rejected_columns.contains(&target.column) {

@@ -1,6 +1,8 @@
 //! Reading one JSON object of the document: duplicate and unknown keys, required and
 //! optional members, strict JSON types (no coercion from strings or numbers).
 
+use std::collections::BTreeMap;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::source::{JsonPointer, Origin, Span};
 use crate::syntax::json::{Member, Value, ValueKind};
@@ -33,19 +35,24 @@ impl<'a> Object<'a> {
             );
             return None;
         };
-        for (idx, member) in members.iter().enumerate() {
-            if let Some(first) = members[..idx].iter().find(|earlier| earlier.key == member.key) {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::DuplicateKey,
-                        &Origin::new(pointer.key(&member.key), member.key_span),
-                        format!("key `{}` appears twice in {what}", member.key),
-                    )
-                    .with_label("this occurrence is used")
-                    .with_secondary(first.key_span, "this one is ignored")
-                    .with_help("remove one of the two"),
-                );
+        // Occurrences by key (a map keeps this linear for objects with many keys).
+        let mut occurrences: BTreeMap<&str, Vec<&Member<'_>>> = BTreeMap::new();
+        for member in members {
+            occurrences.entry(member.key.as_ref()).or_default().push(member);
+        }
+        for (key, repeated) in occurrences.iter().filter(|(_, repeated)| repeated.len() > 1) {
+            let Some((last, earlier)) = repeated.split_last() else { continue };
+            let times = if repeated.len() == 2 { "twice".to_owned() } else { format!("{} times", repeated.len()) };
+            let mut diagnostic =
+                Diagnostic::new(Code::DuplicateKey, &Origin::new(pointer.key(key), last.key_span), format!("key `{key}` appears {times} in {what}"))
+                    .with_label("this last occurrence is used")
+                    .with_help(if repeated.len() == 2 { "remove one of the two" } else { "keep one of them" });
+            for member in earlier {
+                diagnostic = diagnostic.with_secondary(member.key_span, "ignored");
             }
+            diagnostics.push(diagnostic);
+        }
+        for member in members {
             if !known.contains(&member.key.as_ref()) {
                 let suggestion = did_you_mean(&member.key, known.iter().copied());
                 let help = match suggestion {
