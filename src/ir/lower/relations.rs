@@ -482,7 +482,9 @@ fn choose_partner(schema: &Schema, entries: &[Entry], by_ends: &EntriesByEnds, i
     let names: Vec<String> = candidates.iter().map(|&other| format!("`{}`", entries[other].decl.back_populates.value)).collect();
     let help = match entry.decl.kind {
         RelationKind::ManyToMany => "give both sides the same `\"secondary\"` association table, different for each pair".to_owned(),
-        _ => "make the `one_to_many` side's `back_populates` equal the `many_to_one` foreign key without `_id` (`author_id` → `author`), and give `foreign_key` on the `many_to_one` side".to_owned(),
+        _ => stem_suggestion(schema, entry, candidates.iter().map(|&other| &entries[other])).unwrap_or_else(|| {
+            "make the `one_to_many` side's `back_populates` equal the `many_to_one` foreign key without `_id` (`author_id` → `author`), and give `foreign_key` on the `many_to_one` side".to_owned()
+        }),
     };
     diagnostics.push(
         Diagnostic::new(
@@ -499,6 +501,20 @@ fn choose_partner(schema: &Schema, entries: &[Entry], by_ends: &EntriesByEnds, i
         .with_help(help),
     );
     Choice::Undecided
+}
+
+/// A did-you-mean for rule 3: a `one_to_many` `back_populates` that is a near miss of a
+/// foreign-key stem (`autor` for `author_id`).
+fn stem_suggestion<'e>(schema: &Schema, entry: &'e Entry, candidates: impl Iterator<Item = &'e Entry>) -> Option<String> {
+    let pairs: Vec<(&Entry, &Entry)> =
+        candidates.map(|candidate| if entry.decl.kind == RelationKind::ManyToOne { (entry, candidate) } else { (candidate, entry) }).collect();
+    let stems: Vec<&str> = pairs.iter().filter_map(|(many, _)| many.foreign_key).filter_map(|key| stem(schema.column(key).name.as_str())).collect();
+    pairs.iter().find_map(|(_, one)| {
+        let written = one.decl.back_populates.value.as_str();
+        did_you_mean(written, stems.iter().copied()).map(|stem| {
+            format!("did you mean `\"back_populates\": \"{stem}\"` instead of `\"{written}\"`? it must be the foreign key `{stem}_id` without `_id`")
+        })
+    })
 }
 
 /// §4.2 rule 3: does the pair (`entry`, `candidate`) match by foreign-key stem or by
