@@ -45,6 +45,9 @@ pub struct PlannedPair {
     pub through: String,
     /// True when the second side was not declared and is added (FORMAT.md §4.5).
     pub synthesized: bool,
+    /// True for a many-to-many whose association rows need values the link cannot
+    /// give (FORMAT.md §4.4): rows are created through the association table.
+    pub read_only: bool,
 }
 
 impl Plan {
@@ -83,6 +86,7 @@ impl Plan {
                 right: format!("{}.{}", schema.table(relation.target).class_name, relation.back_populates),
                 through,
                 synthesized,
+                read_only: relation.read_only,
             });
         }
         Self {
@@ -119,7 +123,8 @@ impl Plan {
                 _ => "n >─< n",
             };
             let added = if pair.synthesized { "  (second side added)" } else { "" };
-            let _ = writeln!(out, "  {}  {arrow}  {}  via {}{added}", pair.left, pair.right, pair.through);
+            let read_only = if pair.read_only { "  (read-only: create rows through the association table)" } else { "" };
+            let _ = writeln!(out, "  {}  {arrow}  {}  via {}{added}{read_only}", pair.left, pair.right, pair.through);
         }
         let _ = writeln!(out, "\nteardown order: {}", self.teardown.join(", "));
         out
