@@ -3,19 +3,23 @@
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! [`source`] → [`syntax`] (spanned JSON) → [`ir::lower`] (typed model, names resolved)
-//! → [`check`] (semantic rules) → [`order`] (build order). [`compile`] runs it all and
-//! never fails: every problem is a [`diagnostics::Diagnostic`].
+//! → [`order`] (build order, cycles) → [`check`] (semantic rules). [`compile`] runs it
+//! all and never fails: every problem is a [`diagnostics::Diagnostic`]. [`target`]
+//! renders a valid schema; [`emit`] writes it.
 //!
-//! Invariant: nothing in the library prints or touches the file system except `cli`.
+//! Invariant: nothing in the library prints except `cli`, and nothing touches the file
+//! system except `cli` and `emit`.
 
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod emit;
 pub mod ir;
 pub mod order;
 pub mod plan;
 pub mod source;
 pub mod syntax;
+pub mod target;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use ir::Schema;

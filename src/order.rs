@@ -5,7 +5,7 @@
 //! Invariant: this is the only module that knows petgraph. The order is total: tables of
 //! a NOT NULL cycle (an error reported by `check`) are appended in name order.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -18,7 +18,8 @@ use crate::ir::{ColumnRef, Schema, TableId};
 pub struct BuildOrder {
     /// Creation order; teardown is the reverse.
     pub tables: Vec<TableId>,
-    /// Nullable foreign keys inside a cycle, created once all tables exist.
+    /// Every nullable foreign key between two tables of one strongly connected component
+    /// (so inside some cycle), created once all tables exist.
     pub deferred: Vec<ColumnRef>,
     /// Every cycle through two or more tables.
     pub cycles: Vec<Cycle>,
@@ -32,31 +33,52 @@ pub struct Cycle {
     pub path: Vec<ColumnRef>,
     /// True when every foreign key on `path` is NOT NULL: no row could ever be inserted.
     pub all_not_null: bool,
+    /// The nullable foreign keys between tables of this cycle's strongly connected
+    /// component: all of them are created after the tables (not only those on `path`).
+    pub deferred: Vec<ColumnRef>,
 }
 
 impl BuildOrder {
     pub fn compute(schema: &Schema) -> Self {
         let graph = foreign_key_graph(schema, |_| true);
         let not_null = foreign_key_graph(schema, |column| !schema.column(column).nullable);
-        let mut cycles = Vec::new();
-        let mut deferred = BTreeSet::new();
-        for component in sorted_components(schema, &graph) {
-            let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-            let not_null_cycles: Vec<Vec<NodeIndex>> =
-                sorted_components(schema, &not_null).into_iter().filter(|inner| inner.iter().all(|node| members.contains(node))).collect();
-            for inner in &not_null_cycles {
-                cycles.push(Cycle { path: cycle_through(schema, &not_null, inner), all_not_null: true });
-            }
-            if not_null_cycles.is_empty() {
-                cycles.push(Cycle { path: cycle_through(schema, &graph, &component), all_not_null: false });
-            }
-            for edge in graph.edge_references() {
-                let column = *edge.weight();
-                if members.contains(&edge.source()) && members.contains(&edge.target()) && schema.column(column).nullable {
-                    deferred.insert(column);
-                }
+        let components = sorted_components(schema, &graph);
+        // The component of every table, and the nullable keys inside each component,
+        // found in one pass over the edges.
+        let mut component_of: Vec<Option<usize>> = vec![None; graph.node_count()];
+        for (idx, component) in components.iter().enumerate() {
+            for node in component {
+                component_of[node.index()] = Some(idx);
             }
         }
+        let mut deferred_by_component: Vec<Vec<ColumnRef>> = vec![Vec::new(); components.len()];
+        for edge in graph.edge_references() {
+            let column = *edge.weight();
+            if let (Some(source), Some(target)) = (component_of[edge.source().index()], component_of[edge.target().index()])
+                && source == target
+                && schema.column(column).nullable
+            {
+                deferred_by_component[source].push(column);
+            }
+        }
+        // A NOT NULL cycle lies inside one component of the full graph.
+        let mut not_null_by_component: Vec<Vec<Vec<NodeIndex>>> = vec![Vec::new(); components.len()];
+        for inner in sorted_components(schema, &not_null) {
+            if let Some(outer) = component_of[inner[0].index()] {
+                not_null_by_component[outer].push(inner);
+            }
+        }
+        let mut cycles = Vec::new();
+        for ((component, not_null_cycles), mut component_deferred) in components.iter().zip(not_null_by_component).zip(deferred_by_component) {
+            component_deferred.sort();
+            for inner in &not_null_cycles {
+                cycles.push(Cycle { path: cycle_through(schema, &not_null, inner), all_not_null: true, deferred: component_deferred.clone() });
+            }
+            if not_null_cycles.is_empty() {
+                cycles.push(Cycle { path: cycle_through(schema, &graph, component), all_not_null: false, deferred: component_deferred });
+            }
+        }
+        let deferred: BTreeSet<ColumnRef> = cycles.iter().flat_map(|cycle| cycle.deferred.iter().copied()).collect();
         let tables = topological_order(schema, &graph, &deferred);
         Self { tables, deferred: deferred.into_iter().collect(), cycles }
     }
@@ -71,14 +93,14 @@ impl BuildOrder {
     }
 }
 
-/// The tables `table` depends on (targets of its foreign keys, itself excluded), in
-/// name order.
-pub fn dependencies(schema: &Schema, table: TableId) -> Vec<TableId> {
+/// The tables `table` must be created after: targets of its foreign keys, itself and
+/// the deferred keys excluded, in name order.
+pub fn dependencies(schema: &Schema, order: &BuildOrder, table: TableId) -> Vec<TableId> {
     let targets: BTreeSet<(&str, TableId)> = schema
         .table(table)
-        .columns
-        .iter()
-        .filter_map(|column| column.foreign_key.as_ref())
+        .columns()
+        .filter(|(column, _)| !order.is_deferred(ColumnRef { table, column: *column }))
+        .filter_map(|(_, column)| column.foreign_key.as_ref())
         .map(|key| key.target.table)
         .filter(|target| *target != table)
         .map(|target| (schema.table(target).name.as_str(), target))
@@ -124,7 +146,7 @@ fn sorted_components(schema: &Schema, graph: &DiGraph<TableId, ColumnRef>) -> Ve
 fn cycle_through(schema: &Schema, graph: &DiGraph<TableId, ColumnRef>, component: &[NodeIndex]) -> Vec<ColumnRef> {
     let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
     let start = component[0];
-    let mut came_by: Vec<Option<(NodeIndex, ColumnRef)>> = vec![None; graph.node_count()];
+    let mut came_by: BTreeMap<NodeIndex, (NodeIndex, ColumnRef)> = BTreeMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
         let mut edges: Vec<_> = graph.edges(node).filter(|edge| members.contains(&edge.target())).collect();
@@ -135,15 +157,15 @@ fn cycle_through(schema: &Schema, graph: &DiGraph<TableId, ColumnRef>, component
                 let mut path = vec![*edge.weight()];
                 let mut at = node;
                 while at != start {
-                    let Some((previous, column)) = came_by[at.index()] else { break };
+                    let Some(&(previous, column)) = came_by.get(&at) else { break };
                     path.push(column);
                     at = previous;
                 }
                 path.reverse();
                 return path;
             }
-            if came_by[next.index()].is_none() && next != start {
-                came_by[next.index()] = Some((node, *edge.weight()));
+            if next != start && !came_by.contains_key(&next) {
+                came_by.insert(next, (node, *edge.weight()));
                 queue.push_back(next);
             }
         }

@@ -61,7 +61,7 @@ impl Plan {
                     table: table.name.to_string(),
                     class: table.class_name.to_string(),
                     primary_key: table.primary_key().map(|(_, column)| column.name.to_string()).collect(),
-                    depends_on: dependencies(schema, table_id).into_iter().map(|dependency| schema.table(dependency).name.to_string()).collect(),
+                    depends_on: dependencies(schema, order, table_id).into_iter().map(|dependency| schema.table(dependency).name.to_string()).collect(),
                 }
             })
             .collect();

@@ -1341,8 +1341,8 @@ fn fixed_hostile_inputs_never_panic() {
     }
 }
 
-/// Known bug: the human rendering panics for a diagnostic beyond column 65535 of a line
-/// (miette pads with `{:width$}`, and a width over `u16::MAX` panics).
+/// Regression: the human rendering panicked for a diagnostic beyond column 65535 of a
+/// line (miette pads with `{:width$}`, and a width over `u16::MAX` panics).
 #[test]
 fn human_rendering_survives_long_lines() {
     for padding in [65_000, 65_600, 70_000, 200_000] {

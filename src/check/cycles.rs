@@ -21,12 +21,7 @@ pub(super) fn cycles_are_breakable(schema: &Schema, order: &BuildOrder, diagnost
             }
             diagnostics.push(diagnostic);
         } else {
-            let deferred: Vec<String> = order
-                .deferred
-                .iter()
-                .filter(|column| cycle_tables_contain(cycle, column.table))
-                .map(|column| format!("`{}`", schema.qualified(*column)))
-                .collect();
+            let deferred: Vec<String> = cycle.deferred.iter().map(|column| format!("`{}`", schema.qualified(*column))).collect();
             diagnostics.push(
                 Diagnostic::new(Code::NullableCycle, &key.target_origin, format!("foreign keys form a cycle: {route}"))
                     .with_label("part of a cycle")
@@ -36,11 +31,7 @@ pub(super) fn cycles_are_breakable(schema: &Schema, order: &BuildOrder, diagnost
     }
 }
 
-fn cycle_tables_contain(cycle: &Cycle, table: crate::ir::TableId) -> bool {
-    cycle.path.iter().any(|column| column.table == table)
-}
-
-/// `a.x → b`, `b.y → a` written as `a (x) → b (y) → a`.
+/// The foreign keys of the cycle and back to its first table: `` `a.b_id` → `b.a_id` → `a` ``.
 fn route(schema: &Schema, cycle: &Cycle) -> String {
     let mut parts: Vec<String> = cycle.path.iter().map(|column| format!("`{}`", schema.qualified(*column))).collect();
     if let Some(first) = cycle.path.first() {

@@ -4,6 +4,7 @@
 //! Invariant: only `printer` writes to the terminal; subcommands return text.
 
 mod explain;
+mod generate;
 mod input;
 mod plan;
 mod printer;
@@ -43,10 +44,12 @@ Examples:
   backbone validate examples/library.json        check a schema, human diagnostics
   backbone validate --format json schemas/*.json one JSON report for several files
   backbone plan examples/library.json            build order and relationship pairs
+  backbone generate examples/library.json -o lib the Python backend, into ./lib
   backbone explain FK_COLUMN_NOT_FOUND           what a diagnostic means and how to fix it
   backbone schema > backbone.schema.json         the JSON Schema of the input format
 
-Exit codes: 0 valid (warnings allowed), 1 schema errors, 2 usage or I/O error.";
+Exit codes: 0 valid (warnings allowed), 1 schema errors (generate: also a refusal or
+out of sync with --check), 2 usage or I/O error.";
 
 /// Compiles a JSON description of a database into a Python backend.
 #[derive(Debug, Parser)]
@@ -72,6 +75,18 @@ Exit codes: 0 valid (warnings allowed unless --strict), 1 schema errors, 2 usage
   backbone plan examples/library.json
   backbone plan --format json examples/library.json | jq '.tables[].table'")]
     Plan(plan::PlanArgs),
+    /// Generate the Python backend into a directory, atomically (or compare with --check).
+    #[command(after_help = "Examples:
+  backbone generate examples/library.json -o library   write or update ./library
+  backbone generate schema.json -o backend --check     CI: is backend/ in sync?
+  backbone generate schema.json -o backend --force     overwrite edited generated files
+
+Generated files carry a header and are rewritten each run; files meant for your code are
+created once and never overwritten; anything else in OUT (.venv, .git, your modules) is kept.
+
+Exit codes: 0 written (or in sync with --check), 1 schema errors, a refusal (edited files,
+a directory backbone did not generate) or out of sync with --check, 2 usage or I/O error.")]
+    Generate(generate::GenerateArgs),
     /// Print the JSON Schema (draft 2020-12) of the input format.
     #[command(after_help = "Examples:
   backbone schema > backbone.schema.json
@@ -139,6 +154,7 @@ pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Plan(args) => plan::run(&args, printer),
+        Command::Generate(args) => generate::run(&args, printer),
         Command::Schema => schema::run(printer),
         Command::Explain(args) => explain::run(&args, printer),
     }

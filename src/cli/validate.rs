@@ -40,13 +40,18 @@ pub(crate) fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
             }
         };
         let compilation = compile(&source, &options);
-        let diagnostics = if args.quiet { only_errors(&compilation.diagnostics) } else { compilation.diagnostics.clone() };
+        let diagnostics = if args.quiet { failing(&compilation.diagnostics, args.strict) } else { compilation.diagnostics.clone() };
         let failed = compilation.diagnostics.has_errors() || (args.strict && compilation.diagnostics.count(Severity::Warning) > 0);
         if failed && status == ExitStatus::Success {
             status = ExitStatus::Invalid;
         }
         match args.format {
-            Format::Json => reports.push(render::file_report(&source, &diagnostics)),
+            Format::Json => {
+                let mut report = render::file_report(&source, &diagnostics);
+                // With --strict a warning fails the file; the report says so too.
+                report.valid = !failed;
+                reports.push(report);
+            }
             Format::Github => printer.out(&render::github(&source, &diagnostics)),
             Format::Human => {
                 printer.err(&render::human(&source, &diagnostics, style));
@@ -62,12 +67,13 @@ pub(crate) fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
     status
 }
 
-fn only_errors(diagnostics: &Diagnostics) -> Diagnostics {
-    let mut errors = Diagnostics::new();
-    for diagnostic in diagnostics.iter().filter(|diagnostic| diagnostic.is_error()) {
-        errors.push(diagnostic.clone());
+/// The diagnostics that fail a file: errors, and warnings too with `--strict`.
+fn failing(diagnostics: &Diagnostics, strict: bool) -> Diagnostics {
+    let mut kept = Diagnostics::new();
+    for diagnostic in diagnostics.iter().filter(|diagnostic| diagnostic.is_error() || (strict && diagnostic.severity == Severity::Warning)) {
+        kept.push(diagnostic.clone());
     }
-    errors
+    kept
 }
 
 /// `schema.json: 2 errors, 1 warning` or `schema.json: valid`.

@@ -97,8 +97,24 @@ impl Diagnostic {
 
 /// The problems found in one document, in the order they were found until
 /// [`Diagnostics::sorted`] puts them in source order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Diagnostics(Vec<Diagnostic>);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics {
+    found: Vec<Diagnostic>,
+    /// Errors so far: lowering asks after every column, so it must not be a scan.
+    errors: usize,
+    /// Did-you-mean searches left; each one scans every candidate name, so a document
+    /// with thousands of unknown names gets suggestions for the first ones only.
+    suggestions_left: usize,
+}
+
+impl Default for Diagnostics {
+    fn default() -> Self {
+        Self { found: Vec::new(), errors: 0, suggestions_left: SUGGESTION_BUDGET }
+    }
+}
+
+/// How many did-you-mean searches over large name lists one document may use.
+const SUGGESTION_BUDGET: usize = 200;
 
 impl Diagnostics {
     pub fn new() -> Self {
@@ -106,41 +122,45 @@ impl Diagnostics {
     }
 
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.0.push(diagnostic);
-    }
-
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.0.extend(other.0);
+        self.errors += usize::from(diagnostic.is_error());
+        self.found.push(diagnostic);
     }
 
     pub fn has_errors(&self) -> bool {
-        self.0.iter().any(Diagnostic::is_error)
+        self.errors > 0
     }
 
     pub fn error_count(&self) -> usize {
-        self.0.iter().filter(|diagnostic| diagnostic.is_error()).count()
+        self.errors
+    }
+
+    /// Takes one did-you-mean search from the budget; false once it is spent.
+    pub fn take_suggestion(&mut self) -> bool {
+        let available = self.suggestions_left > 0;
+        self.suggestions_left = self.suggestions_left.saturating_sub(1);
+        available
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.0.iter().filter(|diagnostic| diagnostic.severity == severity).count()
+        self.found.iter().filter(|diagnostic| diagnostic.severity == severity).count()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.found.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.found.is_empty()
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
-        self.0.iter()
+        self.found.iter()
     }
 
     /// The diagnostics in source order (then by code), as users read a file.
     #[must_use]
     pub fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| {
+        self.found.sort_by(|a, b| {
             (a.primary.span.start, a.primary.span.end, a.code.as_str(), &a.message).cmp(&(
                 b.primary.span.start,
                 b.primary.span.end,
@@ -157,7 +177,7 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type IntoIter = std::slice::Iter<'a, Diagnostic>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.found.iter()
     }
 }
 

@@ -44,7 +44,7 @@ pub enum DbType {
 #[serde(deny_unknown_fields)]
 pub struct Table {
     /// The table's name: lowercase snake_case, at least one letter, at most 63 characters.
-    #[schemars(regex(pattern = r"^[a-z_][a-z0-9_]*$"), length(min = 1, max = 63))]
+    #[schemars(regex(pattern = r"^[a-z_][a-z0-9_]*[a-z][a-z0-9_]*$|^[a-z][a-z0-9_]*$"), length(min = 1, max = 63))]
     pub table_name: String,
     /// The Python class name: PascalCase, not `None`, `True` or `False`.
     #[schemars(regex(pattern = r"^(?!(None|True|False)$)[A-Z][A-Za-z0-9_]*$"))]
@@ -80,7 +80,7 @@ pub struct Options {
 #[schemars(extend("allOf" = [
     {"if": {"properties": {"type": {"const": "Enum"}}, "required": ["type"]}, "then": {"required": ["values"]}},
     {"if": {"properties": {"type": {"const": "ForeignKey"}}, "required": ["type"]}, "then": {"required": ["target"]}},
-    {"if": {"properties": {"type": {"not": {"const": "String"}}}, "required": ["type"]}, "then": {"not": {"required": ["length"]}}},
+    {"if": {"properties": {"type": {"not": {"const": "String"}}}, "required": ["type"]}, "then": {"properties": {"length": {"type": "null"}}}},
     {"if": {"properties": {"type": {"not": {"const": "Enum"}}}, "required": ["type"]}, "then": {"properties": {"values": {"type": "null"}}}},
     {"if": {"properties": {"type": {"not": {"const": "ForeignKey"}}}, "required": ["type"]}, "then": {"properties": {"target": {"type": "null"}}}}
 ]))]

@@ -11,7 +11,8 @@ pub use github::github;
 pub use human::{HumanStyle, human};
 pub use json::{FileReport, JsonDiagnostic, file_report, json};
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use crate::source::{LineColumn, LineIndex, Source};
 
@@ -19,30 +20,28 @@ use crate::source::{LineColumn, LineIndex, Source};
 pub(crate) struct Locator<'a> {
     text: &'a str,
     index: LineIndex,
-    /// The last offset located and its position: diagnostics come in source order, so
-    /// on one long line (minified JSON) counting resumes there instead of restarting.
-    last: Cell<Option<(usize, LineColumn)>>,
+    /// Positions already located, by byte offset: counting the column resumes from the
+    /// nearest one before on the same line, so a minified one-line document is not
+    /// rescanned from its start for every label.
+    known: RefCell<BTreeMap<usize, LineColumn>>,
 }
 
 impl<'a> Locator<'a> {
     pub(crate) fn new(source: &'a Source) -> Self {
-        Self { text: source.text(), index: LineIndex::new(source.text()), last: Cell::new(None) }
+        Self { text: source.text(), index: LineIndex::new(source.text()), known: RefCell::new(BTreeMap::new()) }
     }
 
     pub(crate) fn locate(&self, offset: usize) -> LineColumn {
         let offset = offset.min(self.text.len());
-        let position = match self.last.get() {
-            Some((last_offset, last))
-                if last_offset <= offset
-                    && self.text.is_char_boundary(last_offset)
-                    && self.text.is_char_boundary(offset)
-                    && !self.text[last_offset..offset].contains('\n') =>
-            {
-                LineColumn { line: last.line, column: last.column + self.text[last_offset..offset].chars().count() }
+        let line_start = self.index.line_bounds(offset, self.text.len()).start;
+        let nearest = self.known.borrow().range(line_start..=offset).next_back().map(|(at, position)| (*at, *position));
+        let position = match nearest {
+            Some((at, position)) if self.text.is_char_boundary(at) && self.text.is_char_boundary(offset) => {
+                LineColumn { line: position.line, column: position.column + self.text[at..offset].chars().count() }
             }
             _ => self.index.line_column(self.text, offset),
         };
-        self.last.set(Some((offset, position)));
+        self.known.borrow_mut().insert(offset, position);
         position
     }
 

@@ -295,6 +295,7 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
         }
     };
     let mut values: Vec<String> = Vec::with_capacity(elements.len());
+    let mut first_positions: BTreeMap<&str, usize> = BTreeMap::new();
     let mut ok = true;
     for (idx, element) in elements.iter().enumerate() {
         let origin = Origin::new(object.pointer.key("values").index(idx), element.span);
@@ -315,10 +316,8 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
                 "shorten the value to at most 63 bytes (PostgreSQL's limit for enum labels)".to_owned(),
             ))
         } else {
-            elements[..idx]
-                .iter()
-                .position(|earlier| earlier.kind == element.kind)
-                .map(|first| (format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
+            let first = *first_positions.entry(text.as_ref()).or_insert(idx);
+            (first != idx).then(|| (format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
         };
         if let Some((message, help)) = issue {
             diagnostics.push(Diagnostic::new(Code::EnumValues, &origin, message).with_label("invalid enum value").with_help(help));
@@ -459,9 +458,7 @@ fn not_for_type(object: &Object<'_>, key: &str, declared_type: &str, help: &str)
 }
 
 fn ignored(object: &Object<'_>, key: &str, why: &str) -> Diagnostic {
-    Diagnostic::new(Code::IgnoredAttribute, &object.origin(key), format!("`{key}` has no effect here and is ignored"))
-        .with_label("ignored")
-        .with_help(format!("{why}; remove `{key}`"))
+    super::ignored(&object.origin(key), key, why)
 }
 
 /// Applies what needs the whole column list: option columns (replacing declared ones

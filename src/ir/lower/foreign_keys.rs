@@ -21,7 +21,7 @@ enum Link {
 
 /// Resolves every foreign key, drops the columns whose target cannot be resolved, and
 /// returns the tables with the relationship entries of each, in table order.
-pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) -> (Vec<Table>, Vec<Vec<RelationshipDecl>>) {
+pub(super) fn resolve(mut decls: Vec<TableDecl>, tables_dropped: bool, diagnostics: &mut Diagnostics) -> (Vec<Table>, Vec<Vec<RelationshipDecl>>) {
     let mut table_index: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, decl) in decls.iter().enumerate() {
         table_index.entry(decl.name.as_str()).or_insert(idx);
@@ -37,7 +37,7 @@ pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) 
             index
         })
         .collect();
-    let names = Names { tables: &table_index, columns: &column_index };
+    let names = Names { tables: &table_index, columns: &column_index, tables_dropped };
     let links: Vec<Vec<Link>> = decls
         .iter()
         .map(|decl| decl.columns.iter().map(|column| column.target.as_ref().map_or(Link::None, |target| link(target, &decls, &names, diagnostics))).collect())
@@ -110,19 +110,22 @@ pub(super) fn resolve(mut decls: Vec<TableDecl>, diagnostics: &mut Diagnostics) 
 struct Names<'a> {
     tables: &'a BTreeMap<&'a str, usize>,
     columns: &'a [BTreeMap<&'a str, usize>],
+    /// Some table was rejected for its name: unknown table names stay silent.
+    tables_dropped: bool,
 }
 
 /// Resolves one `target` by name, reporting unknown tables and columns.
 fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], names: &Names<'_>, diagnostics: &mut Diagnostics) -> Link {
     let table_index = names.tables;
     let Some(&table_idx) = table_index.get(target.table.as_str()) else {
-        let by_class = decls.iter().find(|decl| decl.class_name.as_str() == target.table);
-        let help = match by_class {
-            Some(decl) => format!("`{}` is a class; the target names its table: `{}.{}`", target.table, decl.name, target.column),
-            None => match did_you_mean(&target.table, table_index.keys().copied()) {
-                Some(table) => format!("did you mean `{table}.{}`?", target.column),
-                None => "the target is `table.column` with a `table_name` declared in `schema`".to_owned(),
-            },
+        if names.tables_dropped {
+            return Link::Broken;
+        }
+        let tables = decls.iter().map(|decl| (decl.name.as_str(), decl.class_name.as_str()));
+        let help = match super::suggest_table(&target.table, tables, diagnostics) {
+            super::TableSuggestion::ClassOf(table) => format!("`{}` is a class; the target names its table: `{table}.{}`", target.table, target.column),
+            super::TableSuggestion::Close(table) => format!("did you mean `{table}.{}`?", target.column),
+            super::TableSuggestion::None => "the target is `table.column` with a `table_name` declared in `schema`".to_owned(),
         };
         diagnostics.push(
             Diagnostic::new(Code::FkTableNotFound, &target.origin, format!("foreign key targets unknown table `{}`", target.table))
@@ -138,7 +141,8 @@ fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], names: &Names<
     if table.rejected_columns.contains(&target.column) {
         return Link::Broken;
     }
-    let suggestion = did_you_mean(&target.column, table.columns.iter().map(|column| column.column.name.as_str()));
+    let suggestion =
+        if diagnostics.take_suggestion() { did_you_mean(&target.column, table.columns.iter().map(|column| column.column.name.as_str())) } else { None };
     let help = match suggestion {
         Some(column) => format!("did you mean `{}.{column}`?", table.name),
         None => {
@@ -160,36 +164,51 @@ fn link(target: &super::columns::TargetDecl, decls: &[TableDecl], names: &Names<
     Link::Broken
 }
 
-/// For every foreign-key column, the non-foreign-key column its chain ends at; `None`
-/// for a broken chain or a loop (reported once per column on the loop).
+/// For every column, the non-foreign-key column its chain of foreign keys ends at (itself
+/// for a plain column); `None` for a broken chain or a loop, reported once per loop.
+/// Each column is walked once: a walk stops at a column whose end is already known.
 fn chain_ends(decls: &[TableDecl], links: &[Vec<Link>], diagnostics: &mut Diagnostics) -> Vec<Vec<Option<(usize, usize)>>> {
-    let mut ends = Vec::with_capacity(links.len());
+    #[derive(Clone, Copy)]
+    enum State {
+        New,
+        OnPath,
+        Done(Option<(usize, usize)>),
+    }
+    let mut states: Vec<Vec<State>> = links.iter().map(|table_links| vec![State::New; table_links.len()]).collect();
     for (table_idx, table_links) in links.iter().enumerate() {
-        let mut table_ends = Vec::with_capacity(table_links.len());
         for column_idx in 0..table_links.len() {
-            let mut path = vec![(table_idx, column_idx)];
+            let mut path = Vec::new();
+            let mut at = (table_idx, column_idx);
             let end = loop {
-                let &(table, column) = path.last().unwrap_or(&(table_idx, column_idx));
-                match links[table][column] {
-                    Link::None => break Some((table, column)),
-                    Link::Broken => break None,
-                    Link::To(next_table, next_column) => {
-                        if let Some(loop_start) = path.iter().position(|&step| step == (next_table, next_column)) {
-                            // Only a column on the loop reports it; one leading into it stays silent.
-                            if loop_start == 0 {
-                                report_loop(decls, &path, diagnostics);
-                            }
-                            break None;
-                        }
-                        path.push((next_table, next_column));
+                match states[at.0][at.1] {
+                    State::Done(end) => break end,
+                    State::OnPath => {
+                        let start = path.iter().position(|&step| step == at).unwrap_or(0);
+                        report_loop(decls, &path[start..], diagnostics);
+                        break None;
                     }
+                    State::New => match links[at.0][at.1] {
+                        Link::None => break Some(at),
+                        Link::Broken => break None,
+                        Link::To(next_table, next_column) => {
+                            states[at.0][at.1] = State::OnPath;
+                            path.push(at);
+                            at = (next_table, next_column);
+                        }
+                    },
                 }
             };
-            table_ends.push(if links[table_idx][column_idx] == Link::None { Some((table_idx, column_idx)) } else { end });
+            states[at.0][at.1] = match states[at.0][at.1] {
+                State::OnPath => State::Done(None),
+                State::New => State::Done(end),
+                done @ State::Done(_) => done,
+            };
+            for step in path {
+                states[step.0][step.1] = State::Done(end);
+            }
         }
-        ends.push(table_ends);
     }
-    ends
+    states.into_iter().map(|table| table.into_iter().map(|state| if let State::Done(end) = state { end } else { None }).collect()).collect()
 }
 
 fn report_loop(decls: &[TableDecl], path: &[(usize, usize)], diagnostics: &mut Diagnostics) {

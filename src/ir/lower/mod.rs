@@ -67,6 +67,9 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
     schema.description = project.optional_string("description", diagnostics).map(|text| text.value.to_owned());
 
     let mut tables = Vec::new();
+    // A table rejected for its name could be the one another table refers to, so
+    // references to unknown tables are then not reported.
+    let mut tables_dropped = false;
     if let Some(list_value) = project.get("schema") {
         let pointer = project.pointer.key("schema");
         match &list_value.kind {
@@ -78,8 +81,9 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
             ValueKind::Array(elements) => {
                 check_limit(limits.max_tables, elements, &pointer, "tables", "the project", diagnostics);
                 for (idx, element) in elements.iter().enumerate() {
-                    if let Some(table) = lower_table(element, pointer.index(idx), limits, diagnostics) {
-                        tables.push(table);
+                    match lower_table(element, pointer.index(idx), limits, diagnostics) {
+                        Some(table) => tables.push(table),
+                        None => tables_dropped = true,
                     }
                 }
             }
@@ -93,9 +97,9 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
         );
     }
     check_duplicate_tables(&tables, diagnostics);
-    let (tables, declarations) = foreign_keys::resolve(tables, diagnostics);
+    let (tables, declarations) = foreign_keys::resolve(tables, tables_dropped, diagnostics);
     schema.set_tables(tables);
-    schema.relations = relations::pair(&schema, declarations, diagnostics);
+    schema.relations = relations::pair(&schema, declarations, tables_dropped, diagnostics);
     schema
 }
 
@@ -371,7 +375,7 @@ fn check_limit(limit: Option<usize>, elements: &[Value], pointer: &JsonPointer, 
         diagnostics.push(
             Diagnostic::new(Code::LimitExceeded, &origin, format!("{whose} has {count} {what}, over the limit of {limit}"))
                 .with_label(format!("{what} from here on are over the limit"))
-                .with_help(format!("split the document, or raise the limit (`--max-{what} {count}`)")),
+                .with_help(format!("split the document into parts of at most {limit} {what}, or raise the limit")),
         );
     }
 }
@@ -383,6 +387,34 @@ pub(super) fn head(value: &Value) -> crate::source::Span {
         ValueKind::Array(_) | ValueKind::Object(_) => crate::source::Span::new(value.span.start, value.span.start + 1),
         _ => value.span,
     }
+}
+
+/// What an unknown table name was probably meant to be.
+enum TableSuggestion<'a> {
+    /// The name is a `class_name`; this is its table.
+    ClassOf(&'a str),
+    /// A table with a close name.
+    Close(&'a str),
+    None,
+}
+
+/// Looks for the table meant by the unknown `name` among `(table_name, class_name)`
+/// pairs, within the document's suggestion budget.
+fn suggest_table<'a>(name: &str, tables: impl Iterator<Item = (&'a str, &'a str)> + Clone, diagnostics: &mut Diagnostics) -> TableSuggestion<'a> {
+    if !diagnostics.take_suggestion() {
+        return TableSuggestion::None;
+    }
+    if let Some((table, _)) = tables.clone().find(|(_, class)| *class == name) {
+        return TableSuggestion::ClassOf(table);
+    }
+    did_you_mean(name, tables.map(|(table, _)| table)).map_or(TableSuggestion::None, TableSuggestion::Close)
+}
+
+/// An attribute that has no effect where it is written (IGNORED_ATTRIBUTE).
+fn ignored(origin: &Origin, key: &str, why: &str) -> Diagnostic {
+    Diagnostic::new(Code::IgnoredAttribute, origin, format!("`{key}` has no effect here and is ignored"))
+        .with_label("ignored")
+        .with_help(format!("{why}; remove `{key}`"))
 }
 
 fn empty(key: &str, origin: &Origin) -> Diagnostic {

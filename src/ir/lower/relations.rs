@@ -104,12 +104,13 @@ struct Entry {
 }
 
 /// Pairs every relationship entry and returns the attributes of all classes.
-pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnostics: &mut Diagnostics) -> Vec<Relation> {
-    let (mut entries, dropped) = resolve_targets(schema, decls, diagnostics);
+pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, tables_dropped: bool, diagnostics: &mut Diagnostics) -> Vec<Relation> {
+    let (mut entries, dropped) = resolve_targets(schema, decls, tables_dropped, diagnostics);
+    let junctions = junctions(schema);
     for entry in &mut entries {
         match entry.decl.kind {
             RelationKind::ManyToOne => many_to_one_key(schema, entry, diagnostics),
-            RelationKind::ManyToMany => entry.association = association(schema, entry, diagnostics),
+            RelationKind::ManyToMany => entry.association = association(schema, &junctions, entry, diagnostics),
             RelationKind::OneToMany => {}
         }
     }
@@ -136,20 +137,22 @@ pub(super) fn pair(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
 
 /// The entries with their tables resolved, and the tables some of whose entries were
 /// dropped here (an entry there may have been the partner of an entry elsewhere).
-fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnostics: &mut Diagnostics) -> (Vec<Entry>, BTreeSet<TableId>) {
+fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, tables_dropped: bool, diagnostics: &mut Diagnostics) -> (Vec<Entry>, BTreeSet<TableId>) {
     let mut entries = Vec::new();
     let mut dropped = BTreeSet::new();
     for (table_idx, table_decls) in decls.into_iter().enumerate() {
         let owner = TableId(table_idx);
         for decl in table_decls {
             let Some(target) = schema.table_named(&decl.target_table.value) else {
-                let by_class = schema.tables.iter().find(|table| table.class_name.as_str() == decl.target_table.value);
-                let help = match by_class {
-                    Some(table) => format!("`{}` is a class; `target_table` names its table, `{}`", decl.target_table.value, table.name),
-                    None => match did_you_mean(&decl.target_table.value, schema.tables.iter().map(|table| table.name.as_str())) {
-                        Some(name) => format!("did you mean `{name}`?"),
-                        None => "`target_table` is the `table_name` of a table in `schema`".to_owned(),
-                    },
+                dropped.insert(owner);
+                if tables_dropped {
+                    continue;
+                }
+                let tables = schema.tables.iter().map(|table| (table.name.as_str(), table.class_name.as_str()));
+                let help = match super::suggest_table(&decl.target_table.value, tables, diagnostics) {
+                    super::TableSuggestion::ClassOf(table) => format!("`{}` is a class; `target_table` names its table, `{table}`", decl.target_table.value),
+                    super::TableSuggestion::Close(name) => format!("did you mean `{name}`?"),
+                    super::TableSuggestion::None => "`target_table` is the `table_name` of a table in `schema`".to_owned(),
                 };
                 diagnostics.push(
                     Diagnostic::new(
@@ -160,7 +163,6 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
                     .with_label("no such table")
                     .with_help(help),
                 );
-                dropped.insert(owner);
                 continue;
             };
             let target_table = schema.table(target);
@@ -178,14 +180,14 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
             }
             if decl.kind == RelationKind::ManyToMany {
                 if let Some(foreign_key) = &decl.foreign_key {
-                    diagnostics.push(ignored(
+                    diagnostics.push(super::ignored(
                         &foreign_key.origin,
                         "foreign_key",
                         "a many-to-many goes through its association table (`secondary`), not one foreign key",
                     ));
                 }
             } else if let Some(secondary) = &decl.secondary {
-                diagnostics.push(ignored(&secondary.origin, "secondary", "only a `many_to_many` relationship has an association table"));
+                diagnostics.push(super::ignored(&secondary.origin, "secondary", "only a `many_to_many` relationship has an association table"));
             }
             let mut failed = false;
             if decl.kind == RelationKind::ManyToMany && target == owner {
@@ -200,12 +202,6 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, diagnosti
         }
     }
     (entries, dropped)
-}
-
-fn ignored(origin: &Origin, key: &str, why: &str) -> Diagnostic {
-    Diagnostic::new(Code::IgnoredAttribute, origin, format!("`{key}` has no effect here and is ignored"))
-        .with_label("ignored")
-        .with_help(format!("{why}; remove `{key}`"))
 }
 
 /// The foreign-key columns of `table` that target `target`.
@@ -338,8 +334,34 @@ impl RelationshipDecl {
     }
 }
 
+/// Candidate association tables by the pair of tables they link: each table with
+/// exactly one foreign key to each of two other tables (FORMAT.md §4.4), found once.
+type Junctions = BTreeMap<(TableId, TableId), Vec<Association>>;
+
+fn junctions(schema: &Schema) -> Junctions {
+    let mut junctions = Junctions::new();
+    for (table_id, table) in schema.tables() {
+        let mut keys_by_target: BTreeMap<TableId, Vec<ColumnId>> = BTreeMap::new();
+        for (column_id, column) in table.columns() {
+            if let Some(key) = &column.foreign_key {
+                keys_by_target.entry(key.target.table).or_default().push(column_id);
+            }
+        }
+        let single: Vec<(TableId, ColumnId)> =
+            keys_by_target.iter().filter(|(target, keys)| **target != table_id && keys.len() == 1).map(|(target, keys)| (*target, keys[0])).collect();
+        for &(owner, owner_column) in &single {
+            for &(target, target_column) in &single {
+                if owner != target {
+                    junctions.entry((owner, target)).or_default().push(Association { table: table_id, owner_column, target_column });
+                }
+            }
+        }
+    }
+    junctions
+}
+
 /// §4.4: the association table of a many-to-many entry.
-fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics) -> Option<Association> {
+fn association(schema: &Schema, junctions: &Junctions, entry: &mut Entry, diagnostics: &mut Diagnostics) -> Option<Association> {
     if entry.failed {
         return None;
     }
@@ -377,9 +399,13 @@ fn association(schema: &Schema, entry: &mut Entry, diagnostics: &mut Diagnostics
             }
         }
     } else {
-        let candidates: Vec<Association> =
-            schema.tables().filter(|(table, _)| *table != owner && *table != target).filter_map(|(table, _)| shape(table)).collect();
-        match candidates.as_slice() {
+        let candidates: &[Association] = junctions.get(&(owner, target)).map_or(&[], Vec::as_slice);
+        // A table that lost a foreign key to an error may have been the association.
+        if candidates.is_empty() && schema.tables().any(|(table_id, table)| table_id != owner && table_id != target && table.incomplete) {
+            entry.failed = true;
+            return None;
+        }
+        match candidates {
             [only] => return Some(*only),
             [] => (
                 entry.decl.target_table.origin.clone(),

@@ -1,0 +1,127 @@
+//! `backbone generate FILE -o OUT [--force] [--check]`: compile, render the Python target
+//! to memory, then write it with [`emit::write`] or compare it with [`emit::check`].
+//!
+//! Invariant: an invalid schema writes nothing; `--check` never writes.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CompileArgs, ExitStatus, Printer, input};
+use crate::compile;
+use crate::diagnostics::render::{self, HumanStyle};
+use crate::diagnostics::{Diagnostics, Severity};
+use crate::emit::{self, EmitError, EmitOptions, WriteReport};
+use crate::target::python;
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// The schema document; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// The output directory; created when missing.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Overwrite or remove generated files edited since the last run, replace files
+    /// backbone did not write, and generate into a non-empty directory without a manifest.
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+    /// Write nothing; exit 1 and list the differences when OUT is not what generate would
+    /// write.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub compile: CompileArgs,
+}
+
+pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
+    let source = match input::read(&args.file) {
+        Ok(source) => source,
+        Err(message) => {
+            printer.err(&format!("error: {message}\n"));
+            return ExitStatus::Error;
+        }
+    };
+    let compilation = compile(&source, &args.compile.options());
+    let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
+    let Some((schema, order)) = compilation.valid_schema() else {
+        printer.err(&render::human(&source, &compilation.diagnostics, style));
+        printer.err(&super::validate::summary(source.name(), &compilation.diagnostics, true));
+        return ExitStatus::Invalid;
+    };
+    // Warnings are worth seeing on every run; notes are for `validate`.
+    let warnings = warnings(&compilation.diagnostics);
+    if !warnings.is_empty() {
+        printer.err(&render::human(&source, &warnings, style));
+    }
+    let files = python::render(schema, order);
+    let out = args.output.display();
+    if args.check {
+        return match emit::check(&args.output, &files) {
+            Ok(report) if report.is_clean() => {
+                printer.err(&format!("{out} is up to date ({} files)\n", files.len()));
+                ExitStatus::Success
+            }
+            Ok(report) => {
+                let mut lines = String::new();
+                for difference in &report.differences {
+                    // Writing to a `String` cannot fail.
+                    let _ = writeln!(lines, "{difference}");
+                }
+                printer.out(&lines);
+                let count = report.differences.len();
+                printer.err(&format!("{out} is out of date: {count} difference{}; run `backbone generate {} -o {out}`\n", plural(count), args.file));
+                ExitStatus::Invalid
+            }
+            Err(error) => fail(&error, printer),
+        };
+    }
+    match emit::write(&args.output, &files, &EmitOptions { force: args.force }) {
+        Ok(report) => {
+            printer.err(&summary(&report, &out.to_string()));
+            ExitStatus::Success
+        }
+        Err(error) => fail(&error, printer),
+    }
+}
+
+fn warnings(diagnostics: &Diagnostics) -> Diagnostics {
+    let mut warnings = Diagnostics::new();
+    for diagnostic in diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Warning) {
+        warnings.push(diagnostic.clone());
+    }
+    warnings
+}
+
+/// A refusal exits 1, an I/O failure 2.
+fn fail(error: &EmitError, printer: &mut Printer) -> ExitStatus {
+    printer.err(&format!("error: {error}\n"));
+    if error.is_refusal() { ExitStatus::Invalid } else { ExitStatus::Error }
+}
+
+/// `generated 23 files in OUT (2 user files kept)`, then each change `--force` discarded.
+fn summary(report: &WriteReport, out: &str) -> String {
+    let mut details = Vec::new();
+    for (count, what) in [(report.user_created.len(), "created"), (report.user_kept.len(), "kept")] {
+        if count > 0 {
+            details.push(format!("{count} user file{} {what}", plural(count)));
+        }
+    }
+    if !report.removed.is_empty() {
+        details.push(format!("{} obsolete file{} removed", report.removed.len(), plural(report.removed.len())));
+    }
+    let mut text = format!("generated {} file{} in {out}", report.generated, plural(report.generated));
+    if !details.is_empty() {
+        let _ = write!(text, " ({})", details.join(", "));
+    }
+    text.push('\n');
+    for conflict in &report.overwritten {
+        let _ = writeln!(text, "  overwritten (--force): {conflict}");
+    }
+    text
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}

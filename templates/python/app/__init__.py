@@ -1,0 +1,2 @@
+{% include "python/_partials/header.py" %}
+"""The {{ project.distribution }} backend."""

@@ -1,0 +1,128 @@
+//! Runs what backbone generates: for every example, the generated project passes
+//! `ruff check`, `ruff format --check` and `mypy`, and its migration goes up, down and up
+//! again on SQLite, PostgreSQL and MariaDB (fresh databases). With `CI=true` the
+//! PostgreSQL and MariaDB legs are mandatory; elsewhere they are skipped (with a note)
+//! when the server does not answer.
+//!
+//! The Python tools come from the venv that `scripts/python-env` builds and caches.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use backbone::source::Source;
+use backbone::target::python;
+use backbone::{CompileOptions, compile};
+
+/// The venv's python, built once per test run.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let output = Command::new("scripts/python-env").output().expect("run scripts/python-env");
+        assert!(output.status.success(), "scripts/python-env failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        PathBuf::from(stdout.lines().last().expect("scripts/python-env prints the python path").trim())
+    })
+}
+
+/// A tool of the venv (`ruff`, `mypy`, `alembic`).
+fn tool(name: &str) -> PathBuf {
+    python().with_file_name(name)
+}
+
+fn must_succeed(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Generates `example` into a fresh directory and returns it.
+fn generate(example: &str) -> PathBuf {
+    let path = Path::new("examples").join(format!("{example}.json"));
+    let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
+    let compilation = compile(&source, &CompileOptions::default());
+    let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{example} is invalid"));
+    let out = std::env::temp_dir().join(format!("backbone-backend-{example}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    for (relative, file) in python::render(schema, order).iter() {
+        let target = out.join(relative);
+        std::fs::create_dir_all(target.parent().expect("a file has a parent")).expect("create directories");
+        std::fs::write(&target, &file.contents).expect("write a generated file");
+    }
+    out
+}
+
+/// `true` when the server of `kind` must be tested: always with CI=true, else when it answers.
+fn database_leg(kind: &str) -> bool {
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        return true;
+    }
+    let answered = Command::new(python()).args(["tests/backend/databases.py", "available", kind]).status().is_ok_and(|status| status.success());
+    if !answered {
+        #[expect(clippy::print_stderr, reason = "a skipped leg must be visible in the test output")]
+        eprintln!("note: {kind} does not answer on this machine; its leg is skipped (it is mandatory with CI=true)");
+    }
+    answered
+}
+
+fn fresh_database(kind: &str, name: &str) -> String {
+    let output = Command::new(python()).args(["tests/backend/databases.py", "create", kind, name]).output().expect("run databases.py");
+    must_succeed(&format!("creating {kind} database {name}"), &output);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn drop_database(kind: &str, name: &str) {
+    let _ = Command::new(python()).args(["tests/backend/databases.py", "drop", kind, name]).output();
+}
+
+fn alembic(project: &Path, url: &str, args: &[&str]) {
+    let output = Command::new(tool("alembic")).args(args).current_dir(project).env("DATABASE_URL", url).output().expect("run alembic");
+    must_succeed(&format!("alembic {} on {url}", args.join(" ")), &output);
+}
+
+fn migrate_up_down_up(project: &Path, url: &str) {
+    alembic(project, url, &["upgrade", "head"]);
+    alembic(project, url, &["downgrade", "base"]);
+    alembic(project, url, &["upgrade", "head"]);
+}
+
+fn run_example(example: &str) {
+    let project = generate(example);
+    let check = |args: &[&str], tool_name: &str| {
+        let output = Command::new(tool(tool_name)).args(args).current_dir(&project).output().expect("run a linter");
+        must_succeed(&format!("{tool_name} {} on {example}", args.join(" ")), &output);
+    };
+    check(&["check", "."], "ruff");
+    check(&["format", "--check", "."], "ruff");
+    check(&["--no-incremental", "app", "migrations"], "mypy");
+
+    let sqlite = format!("sqlite:///{}", project.join("test.db").display());
+    migrate_up_down_up(&project, &sqlite);
+    for kind in ["postgresql", "mariadb"] {
+        if !database_leg(kind) {
+            continue;
+        }
+        let name = format!("bb_{example}_{}", std::process::id());
+        let url = fresh_database(kind, &name);
+        migrate_up_down_up(&project, &url);
+        drop_database(kind, &name);
+    }
+    let _ = std::fs::remove_dir_all(&project);
+}
+
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_example(stringify!($name));
+            }
+        )*
+    };
+}
+
+backend_tests!(library, blog, ecommerce, all_types, adversarial);
