@@ -56,6 +56,7 @@ fn generate(example: &str) -> PathBuf {
     out
 }
 
+#[expect(clippy::print_stderr, reason = "a skipped leg must be visible in the test output")]
 /// `true` when the server of `kind` must be tested: always with CI=true, else when it answers.
 fn database_leg(kind: &str) -> bool {
     if std::env::var("CI").is_ok_and(|value| value == "true") {
@@ -63,7 +64,6 @@ fn database_leg(kind: &str) -> bool {
     }
     let answered = Command::new(python()).args(["tests/backend/databases.py", "available", kind]).status().is_ok_and(|status| status.success());
     if !answered {
-        #[expect(clippy::print_stderr, reason = "a skipped leg must be visible in the test output")]
         eprintln!("note: {kind} does not answer on this machine; its leg is skipped (it is mandatory with CI=true)");
     }
     answered
