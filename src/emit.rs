@@ -631,9 +631,11 @@ impl Target {
         for (path, is_aside) in leftovers {
             if is_aside && !self.out.exists() {
                 fs::rename(&path, &self.out).map_err(io_error(&path, "restore the previous output directory from"))?;
-            } else {
+            } else if !is_aside || self.out.join(MANIFEST_PATH).is_file() {
                 remove_tree(&path).map_err(io_error(&path, "remove the leftover temporary directory"))?;
             }
+            // An old tree set aside while something other than a finished run now sits at
+            // OUT is left alone: it may be the only copy of the user's files.
         }
         Ok(())
     }

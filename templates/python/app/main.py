@@ -7,11 +7,14 @@ from fastapi.responses import JSONResponse
 
 from app import models
 from app.db import engine
+from app.routes import ROUTERS
 
 app = FastAPI(title={{ project.title }}, version="0.1.0")
 
 # Importing the models registers them; the name keeps the import explicit.
 _MODELS = models.__all__
+for router in ROUTERS:
+    app.include_router(router)
 
 
 @app.get("/health")

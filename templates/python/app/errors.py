@@ -1,0 +1,46 @@
+{% include "python/_partials/header.py" %}
+"""Constraint violations described in words, for 409 responses."""
+
+import re
+
+import sqlalchemy as sa
+
+# What each named constraint means; SQLite reports a unique violation by column
+# (`table.column`) instead of by name.
+CONSTRAINT_MESSAGES: dict[str, str] = {
+{%- for (name, message) in project.constraint_messages %}
+    {{ name }}: {{ message }},
+{%- endfor %}
+}
+
+_NAMED = (
+    re.compile(r"for key '(?:[^.']*\.)?([^']+)'"),  # MariaDB, unique
+    re.compile(r"CONSTRAINT `([^`]+)`"),  # MariaDB, foreign key
+    re.compile(r"UNIQUE constraint failed: ([\w.]+)"),  # SQLite
+)
+
+
+def _constraint(error: sa.exc.IntegrityError) -> str | None:
+    """The name of the violated constraint, as far as the driver tells it."""
+    diag = getattr(error.orig, "diag", None)  # psycopg
+    name = getattr(diag, "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    message = str(error.orig)
+    for pattern in _NAMED:
+        match = pattern.search(message)
+        if match:
+            return match.group(1)
+    return None
+
+
+def conflict_detail(error: sa.exc.IntegrityError) -> str:
+    """A sentence naming the violated constraint."""
+    name = _constraint(error)
+    if name is not None and name in CONSTRAINT_MESSAGES:
+        return CONSTRAINT_MESSAGES[name]
+    if "FOREIGN KEY" in str(error.orig).upper():
+        return (
+            "a foreign key is violated: a referenced row is missing or still referenced"
+        )
+    return "the change conflicts with a constraint of the database"
