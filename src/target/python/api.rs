@@ -1,0 +1,414 @@
+//! View models of the HTTP API: the Pydantic schemas and the FastAPI router of each
+//! table, and the constraint messages of 409 responses.
+
+use std::collections::BTreeSet;
+
+use super::layout::{self, Expr};
+use super::names::{PyIdent, PyStr};
+use super::view::{Names, constraint_name, defaults};
+use crate::ir::{Column, ColumnSource, ScalarType, TableId};
+
+/// The schemas module and the router module of one table.
+pub struct ApiView {
+    pub module: PyIdent,
+    pub class_name: String,
+    /// The URL segment: the table name (`^[a-z0-9_]+$`, safe in a path).
+    pub path: String,
+    pub schema_imports: String,
+    pub create_fields: Vec<String>,
+    pub update_fields: Vec<String>,
+    /// Fields an update may set but not to null, as a Python tuple of field names.
+    pub update_not_null: Option<String>,
+    pub read_fields: Vec<String>,
+    pub query_fields: Vec<String>,
+    /// `"json_name": Class.attribute` entries of the router's column map.
+    pub columns: Vec<String>,
+    /// `router = fastapi.APIRouter(…)`, laid out.
+    pub router_line: String,
+    /// The decorators of the routes on one row (`@router.get("/{id}", …)`), laid out.
+    pub read_decorator: String,
+    pub update_decorator: String,
+    pub delete_decorator: String,
+    pub soft_delete: bool,
+    /// Module-level `Literal[…]` aliases of the enum columns, laid out.
+    pub enum_aliases: Vec<String>,
+    /// The router's imports of its model and schemas, laid out.
+    pub model_import: String,
+    pub schema_import: String,
+    /// The signatures (`def …:`) of the five routes, laid out.
+    pub list_signature: String,
+    pub create_signature: String,
+    pub read_signature: String,
+    pub update_signature: String,
+    pub delete_signature: String,
+    /// `row = crud.get_or_404(…)` and `return crud.get_or_404(…)`, laid out.
+    pub fetch_row: String,
+    pub return_row: String,
+    /// `import datetime` / `import decimal` when the key's types need them.
+    pub router_stdlib: Vec<String>,
+}
+
+/// JSON names that are the list endpoint's own parameters, so no filter can use them.
+const CONTROL_PARAMETERS: [&str; 3] = ["limit", "offset", "sort"];
+
+pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
+    let schema = names.schema;
+    let table = schema.table(table_id);
+    let module = names.modules[table_id.0].clone();
+    let module = module.as_str().to_owned();
+    let mut imports = Imports::default();
+    let mut create_fields = Vec::new();
+    let mut update_fields = Vec::new();
+    let mut read_fields = Vec::new();
+    let mut query_fields = Vec::new();
+    let mut not_null = Vec::new();
+    let mut columns = Vec::new();
+    let mut enum_aliases = Vec::new();
+    for (column_idx, column) in table.columns.iter().enumerate() {
+        let attr = names.column_attr(table_id, column_idx);
+        let json_name = column.name.as_str();
+        let aliased = attr.as_str() != json_name;
+        imports.enum_alias = None;
+        if let ScalarType::Enum { values } = &column.ty {
+            imports.literal = true;
+            let alias = format!("{}{}", table.class_name, crate::ir::names::to_pascal_case(attr.as_str()));
+            let members = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
+            enum_aliases.push(layout::layout(0, &format!("{alias} = "), &Expr::subscript("Literal", members), ""));
+            imports.enum_alias = Some(alias);
+        }
+        columns.push(format!("{}: {}.{attr}", PyStr::new(json_name), table.class_name));
+        let read_type = nullable(plain_type(&column.ty, &mut imports), column.nullable);
+        read_fields.push(if aliased {
+            layout::layout(
+                4,
+                &format!("{attr}: {read_type} = "),
+                &Expr::call("Field", vec![Expr::atom(format!("serialization_alias={}", PyStr::new(json_name)))]),
+                "",
+            )
+        } else {
+            format!("    {attr}: {read_type}")
+        });
+        if !CONTROL_PARAMETERS.contains(&json_name) {
+            let mut args = vec![Expr::atom("default=None")];
+            if aliased {
+                args.push(Expr::atom(format!("alias={}", PyStr::new(json_name))));
+            }
+            let filter_type = nullable(plain_type(&column.ty, &mut imports), true);
+            query_fields.push(layout::layout(4, &format!("{attr}: {filter_type} = "), &Expr::call("Field", args), ""));
+        }
+        if !is_writable(column) {
+            continue;
+        }
+        let (input, limits) = input_type(&column.ty, &mut imports);
+        let validation_alias = aliased.then(|| format!("validation_alias={}", PyStr::new(json_name)));
+        let mut extra: Vec<String> = limits.clone();
+        extra.extend(validation_alias.clone());
+        create_fields.push(create_field(attr, column, &input, &extra, &mut imports));
+        if column.primary_key {
+            continue;
+        }
+        let mut update_args = vec!["default=None".to_owned()];
+        update_args.extend(extra);
+        let update_args = update_args.into_iter().map(Expr::Atom).collect();
+        update_fields.push(layout::layout(4, &format!("{attr}: {} = ", nullable(input, true)), &Expr::call("Field", update_args), ""));
+        if !column.nullable {
+            not_null.push(PyStr::new(attr.as_str()).to_string());
+        }
+    }
+    let mut key_imports = Imports::default();
+    let key: Vec<(PyIdent, String)> =
+        table.primary_key().map(|(column_id, column)| (names.column_attr(table_id, column_id.0).clone(), path_type(column, &mut key_imports))).collect();
+    let router_stdlib = key_imports.stdlib;
+    let key_names: Vec<String> = key.iter().map(|(attr, _)| attr.to_string()).collect();
+    let key_path: String = key_names.iter().flat_map(|attr| ["/{", attr.as_str(), "}"]).collect();
+    let key_tuple = if key_names.len() == 1 { format!("({},)", key_names[0]) } else { format!("({})", key_names.join(", ")) };
+    let class = table.class_name.as_str();
+    let key_parameters: Vec<Expr> = key.iter().map(|(attr, annotation)| Expr::atom(format!("{attr}: {annotation}"))).collect();
+    let signature = |name: &str, mut parameters: Vec<Expr>, returns: &str| {
+        parameters.push(Expr::atom("session: _Session"));
+        layout::layout(0, "", &Expr::Call { head: format!("def {name}_{module}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
+    };
+    let mut lookup_args = vec![Expr::atom("session"), Expr::atom(class.to_owned()), Expr::atom(key_tuple.clone())];
+    if table.options.use_soft_delete {
+        lookup_args.push(Expr::atom("_live"));
+    }
+    let lookup = Expr::call("crud.get_or_404", lookup_args);
+    let mut with_body = key_parameters.clone();
+    with_body.push(Expr::atom(format!("body: {class}Update")));
+    let schema_names: Vec<String> = ["Create", "Page", "Query", "Read", "Update"].iter().map(|suffix| format!("{class}{suffix}")).collect();
+    ApiView {
+        module: PyIdent::clone(&names.modules[table_id.0]),
+        enum_aliases,
+        model_import: layout::import(&format!("app.models.{module}"), &[class]),
+        schema_import: layout::import(&format!("app.schemas.{module}"), &schema_names.iter().map(String::as_str).collect::<Vec<_>>()),
+        list_signature: signature("list", vec![Expr::atom(format!("query: typing.Annotated[{class}Query, fastapi.Query()]"))], "dict[str, typing.Any]"),
+        create_signature: signature("create", vec![Expr::atom(format!("body: {class}Create"))], class),
+        read_signature: signature("read", key_parameters.clone(), class),
+        update_signature: signature("update", with_body, class),
+        delete_signature: signature("delete", key_parameters, "fastapi.Response"),
+        router_stdlib: router_stdlib.into_iter().collect(),
+        fetch_row: layout::layout(4, "row = ", &lookup, ""),
+        return_row: layout::layout(4, "return ", &lookup, ""),
+        class_name: table.class_name.to_string(),
+        path: table.name.to_string(),
+        schema_imports: {
+            let fields =
+                [&create_fields, &update_fields, &read_fields, &query_fields].iter().flat_map(|fields| fields.iter()).cloned().collect::<Vec<_>>().join("\n");
+            imports.annotated = fields.contains("Annotated[");
+            imports.validator = !not_null.is_empty();
+            imports.schema_block()
+        },
+        create_fields,
+        update_fields,
+        update_not_null: (!not_null.is_empty()).then(|| {
+            if not_null.len() == 1 {
+                format!("        for field in ({},):", not_null[0])
+            } else {
+                let fields = Expr::Call { head: String::new(), args: not_null.iter().cloned().map(Expr::Atom).collect(), tail: ":".to_owned(), square: false };
+                layout::layout(8, "for field in ", &fields, "")
+            }
+        }),
+        read_fields,
+        query_fields,
+        columns,
+        router_line: layout::layout(
+            0,
+            "router = ",
+            &Expr::call(
+                "fastapi.APIRouter",
+                vec![
+                    Expr::atom(format!("prefix={}", PyStr::new(format!("/api/v1/{}", table.name)))),
+                    Expr::atom(format!("tags=[{}]", PyStr::new(table.name.as_str()))),
+                ],
+            ),
+            "",
+        ),
+        read_decorator: layout::layout(
+            0,
+            "@",
+            &Expr::call("router.get", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom(format!("response_model={class}Read"))]),
+            "",
+        ),
+        update_decorator: layout::layout(
+            0,
+            "@",
+            &Expr::call("router.patch", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom(format!("response_model={class}Read"))]),
+            "",
+        ),
+        delete_decorator: layout::layout(
+            0,
+            "@",
+            &Expr::call("router.delete", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom("status_code=204")]),
+            "",
+        ),
+        soft_delete: table.options.use_soft_delete,
+    }
+}
+
+/// Whether a client may set the column: not an autoincrement key, not an option column.
+fn is_writable(column: &Column) -> bool {
+    column.source == ColumnSource::Declared && !column.autoincrement
+}
+
+fn nullable(ty: String, nullable: bool) -> String {
+    if nullable { format!("{ty} | None") } else { ty }
+}
+
+/// One field of the Create schema: required, or with the model's default.
+fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[String], imports: &mut Imports) -> String {
+    let mut stdlib = BTreeSet::new();
+    let default = defaults(column, &mut stdlib).into_iter().next();
+    imports.stdlib.extend(stdlib);
+    let mut args: Vec<Expr> = Vec::new();
+    let annotation = match default {
+        Some(expr) => {
+            let text = expr.inline();
+            if text == "default=utcnow" {
+                imports.utcnow = true;
+                args.push(Expr::atom("default_factory=utcnow"));
+            } else {
+                args.push(expr);
+            }
+            nullable(input.to_owned(), column.nullable)
+        }
+        None if column.nullable => {
+            args.push(Expr::atom("default=None"));
+            nullable(input.to_owned(), true)
+        }
+        None => input.to_owned(),
+    };
+    args.extend(extra.iter().cloned().map(Expr::Atom));
+    if args.is_empty() {
+        return format!("    {attr}: {annotation}");
+    }
+    layout::layout(4, &format!("{attr}: {annotation} = "), &Expr::call("Field", args), "")
+}
+
+/// The imports a schemas module needs, and the enum aliases it defines.
+#[derive(Default)]
+struct Imports {
+    stdlib: BTreeSet<String>,
+    pydantic: BTreeSet<&'static str>,
+    types: BTreeSet<&'static str>,
+    literal: bool,
+    utcnow: bool,
+    /// The alias name of the enum column being typed, set before typing it.
+    enum_alias: Option<String>,
+    annotated: bool,
+    /// The update schema has a validator (`Self`, `model_validator`).
+    validator: bool,
+}
+
+impl Imports {
+    fn schema_block(&self) -> String {
+        let mut stdlib = self.stdlib.clone();
+        let mut typing = Vec::new();
+        if self.validator {
+            typing.push("Self");
+        }
+        if self.literal {
+            typing.push("Literal");
+        }
+        if self.annotated {
+            typing.push("Annotated");
+        }
+        typing.sort_unstable();
+        if !typing.is_empty() {
+            stdlib.insert(format!("from typing import {}", typing.join(", ")));
+        }
+        let (plain, from): (Vec<String>, Vec<String>) = stdlib.into_iter().partition(|line| line.starts_with("import "));
+        let mut pydantic: BTreeSet<&str> = self.pydantic.clone();
+        pydantic.extend(["BaseModel", "ConfigDict", "Field"]);
+        if self.validator {
+            pydantic.insert("model_validator");
+        }
+        let pydantic = format!("from pydantic import {}", pydantic.into_iter().collect::<Vec<_>>().join(", "));
+        let mut first_party = Vec::new();
+        if self.utcnow {
+            first_party.push("from app.db import utcnow".to_owned());
+        }
+        if !self.types.is_empty() {
+            first_party.push(format!("from app.types import {}", self.types.iter().copied().collect::<Vec<_>>().join(", ")));
+        }
+        let sections = [plain.into_iter().chain(from).collect::<Vec<_>>().join("\n"), pydantic, first_party.join("\n")];
+        sections.into_iter().filter(|section| !section.is_empty()).collect::<Vec<_>>().join("\n\n")
+    }
+}
+
+/// The type of a value read back (responses, filters).
+fn plain_type(ty: &ScalarType, imports: &mut Imports) -> String {
+    match ty {
+        ScalarType::Integer => "int".to_owned(),
+        ScalarType::String { .. } | ScalarType::Text => "str".to_owned(),
+        ScalarType::Boolean => "bool".to_owned(),
+        ScalarType::DateTime => {
+            imports.stdlib.insert("import datetime".to_owned());
+            "datetime.datetime".to_owned()
+        }
+        ScalarType::Date => {
+            imports.stdlib.insert("import datetime".to_owned());
+            "datetime.date".to_owned()
+        }
+        ScalarType::Time => {
+            imports.stdlib.insert("import datetime".to_owned());
+            "datetime.time".to_owned()
+        }
+        ScalarType::Numeric { .. } => {
+            imports.stdlib.insert("import decimal".to_owned());
+            "decimal.Decimal".to_owned()
+        }
+        ScalarType::Float => "float".to_owned(),
+        ScalarType::Enum { values } => match &imports.enum_alias {
+            Some(alias) => alias.clone(),
+            None => literal(values, imports),
+        },
+    }
+}
+
+/// The type of a value in a request body, and the `Field` arguments that enforce the
+/// column's limits.
+fn input_type(ty: &ScalarType, imports: &mut Imports) -> (String, Vec<String>) {
+    match ty {
+        ScalarType::String { length } => {
+            imports.pydantic.insert("StrictStr");
+            ("StrictStr".to_owned(), vec![format!("max_length={length}")])
+        }
+        ScalarType::Numeric { precision, scale } => {
+            imports.stdlib.insert("import decimal".to_owned());
+            ("decimal.Decimal".to_owned(), vec![format!("max_digits={precision}"), format!("decimal_places={scale}")])
+        }
+        other => (input_base_type(other, imports), Vec::new()),
+    }
+}
+
+/// The type of a value in a request body that needs no `Field` limits.
+fn input_base_type(ty: &ScalarType, imports: &mut Imports) -> String {
+    match ty {
+        ScalarType::Integer => {
+            imports.types.insert("Int32");
+            "Int32".to_owned()
+        }
+        ScalarType::Text => {
+            imports.pydantic.insert("StrictStr");
+            "StrictStr".to_owned()
+        }
+        ScalarType::Boolean => {
+            imports.types.insert("Bool");
+            "Bool".to_owned()
+        }
+        ScalarType::DateTime => {
+            imports.types.insert("UtcDatetime");
+            "UtcDatetime".to_owned()
+        }
+        other => plain_type(other, imports),
+    }
+}
+
+/// A path parameter's annotation, with the bounds that keep bad ids a 422.
+fn path_type(column: &Column, imports: &mut Imports) -> String {
+    match &column.ty {
+        ScalarType::Integer => "typing.Annotated[int, fastapi.Path(ge=-2147483648, le=2147483647)]".to_owned(),
+        ScalarType::String { length } => format!("typing.Annotated[str, fastapi.Path(max_length={length})]"),
+        other => plain_type(other, imports),
+    }
+}
+
+fn literal(values: &[String], imports: &mut Imports) -> String {
+    imports.literal = true;
+    format!("Literal[{}]", values.iter().map(|value| PyStr::new(value.as_str()).to_string()).collect::<Vec<_>>().join(", "))
+}
+
+/// Every constraint name with what its violation means, for `app/errors.py`.
+pub(super) fn constraint_messages(names: &Names<'_>) -> Vec<(PyStr, PyStr)> {
+    let schema = names.schema;
+    let mut messages = Vec::new();
+    for table in &schema.tables {
+        for column in &table.columns {
+            let qualified = format!("{}.{}", table.name, column.name);
+            if column.unique {
+                let message = PyStr::new(format!("`{}` must be unique: another `{}` row has this value", column.name, table.name));
+                messages.push((PyStr::new(constraint_name("uq", &format!("{}_{}", table.name, column.name))), message.clone()));
+                messages.push((PyStr::new(qualified.as_str()), message));
+            }
+            if let Some(key) = &column.foreign_key {
+                let target = schema.qualified(key.target);
+                messages.push((
+                    PyStr::new(constraint_name("fk", &format!("{}_{}", table.name, column.name))),
+                    PyStr::new(format!(
+                        "`{qualified}` must reference an existing `{target}`, and a referenced row cannot be removed while `{}` rows point at it",
+                        table.name
+                    )),
+                ));
+            }
+        }
+        let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
+        let message = PyStr::new(format!("a `{}` row with this key ({}) already exists", table.name, key.join(", ")));
+        messages.push((PyStr::new(constraint_name("pk", table.name.as_str())), message.clone()));
+        for column in &key {
+            messages.push((PyStr::new(format!("{}.{column}", table.name)), message.clone()));
+        }
+    }
+    messages.sort();
+    messages.dedup_by(|a, b| a.0 == b.0);
+    messages
+}

@@ -1,0 +1,145 @@
+//! Black-compatible layout of the Python expressions backbone emits: calls whose
+//! arguments may not fit on one line, nested as deep as needed. The output is what
+//! `ruff format` produces, so generated files pass `ruff format --check` as generated.
+
+use std::fmt::Write;
+
+/// The line length of generated code (ruff's default).
+pub const LINE_LENGTH: usize = 88;
+
+/// An expression to lay out: an unbreakable atom, or a call whose brackets may break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    Atom(String),
+    /// `{head}({args}){tail}`, e.g. head `sa.Column`, tail `.drop(bind)`; with
+    /// `square`, `{head}[{args}]{tail}` (a subscript such as `Literal[…]`).
+    Call {
+        head: String,
+        args: Vec<Expr>,
+        tail: String,
+        square: bool,
+    },
+}
+
+impl Expr {
+    pub fn atom(text: impl Into<String>) -> Self {
+        Expr::Atom(text.into())
+    }
+
+    pub fn call(head: impl Into<String>, args: Vec<Expr>) -> Self {
+        Expr::Call { head: head.into(), args, tail: String::new(), square: false }
+    }
+
+    pub fn subscript(head: impl Into<String>, args: Vec<Expr>) -> Self {
+        Expr::Call { head: head.into(), args, tail: String::new(), square: true }
+    }
+
+    fn brackets(square: bool) -> (&'static str, &'static str) {
+        if square { ("[", "]") } else { ("(", ")") }
+    }
+
+    /// The expression on one line.
+    pub fn inline(&self) -> String {
+        match self {
+            Expr::Atom(text) => text.clone(),
+            Expr::Call { head, args, tail, square } => {
+                let (open, close) = Expr::brackets(*square);
+                format!("{head}{open}{}{close}{tail}", args.iter().map(Expr::inline).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+}
+
+impl From<String> for Expr {
+    fn from(text: String) -> Self {
+        Expr::Atom(text)
+    }
+}
+
+/// `{prefix}{expr}{suffix}` as one statement or list element at `indent`: on one line when
+/// it fits; else the call's arguments on one indented line; else one argument per line,
+/// each laid out the same way, with a trailing comma.
+pub fn layout(indent: usize, prefix: &str, expr: &Expr, suffix: &str) -> String {
+    let pad = " ".repeat(indent);
+    let one_line = format!("{pad}{prefix}{}{suffix}", expr.inline());
+    let Expr::Call { head, args, tail, square } = expr else { return one_line };
+    let (open, close) = Expr::brackets(*square);
+    if one_line.chars().count() <= LINE_LENGTH || args.is_empty() {
+        return one_line;
+    }
+    // When even the opening line is too long, ruff wraps the right-hand side of an
+    // assignment or return in parentheses and lays it out inside them.
+    let opening = format!("{pad}{prefix}{head}{open}");
+    if opening.chars().count() > LINE_LENGTH && (prefix.ends_with("= ") || prefix == "return ") {
+        return format!("{pad}{prefix}(\n{}\n{pad}){suffix}", layout(indent + 4, "", expr, ""));
+    }
+    let inner = " ".repeat(indent + 4);
+    let body = format!("{inner}{}", args.iter().map(Expr::inline).collect::<Vec<_>>().join(", "));
+    // A collection literal (a bare tuple, or a list after `name=`) is exploded one
+    // element a line, as ruff does; call arguments and subscripts are hugged.
+    let collection = head.is_empty() || (*square && head.ends_with('='));
+    if body.chars().count() <= LINE_LENGTH && !collection {
+        return format!("{pad}{prefix}{head}{open}\n{body}\n{pad}{close}{tail}{suffix}");
+    }
+    let mut out = format!("{pad}{prefix}{head}{open}\n");
+    for arg in args {
+        out.push_str(&layout(indent + 4, "", arg, ","));
+        out.push('\n');
+    }
+    let _ = write!(out, "{pad}{close}{tail}{suffix}");
+    out
+}
+
+/// `from module import a, b` on one line, or exploded one name a line as ruff's isort
+/// formatting does when it is too long.
+pub fn import(module: &str, names: &[&str]) -> String {
+    let line = format!("from {module} import {}", names.join(", "));
+    if line.chars().count() <= LINE_LENGTH {
+        return line;
+    }
+    let mut out = format!("from {module} import (\n");
+    for name in names {
+        let _ = writeln!(out, "    {name},");
+    }
+    out.push(')');
+    out
+}
+
+/// A flat call: every argument an atom.
+pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
+    let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), square: false };
+    layout(indent, "", &expr, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    #[test]
+    fn short_calls_stay_on_one_line() {
+        assert_eq!(call(4, "x = f", &args(&["a", "b"]), ""), "    x = f(a, b)");
+    }
+
+    #[test]
+    fn long_calls_hug_then_explode() {
+        let long = args(&["\"a_rather_long_argument_name\"", "sa.String(120)", "nullable=False", "index=True"]);
+        assert_eq!(
+            call(4, "name: orm.Mapped[str] = orm.mapped_column", &long, ""),
+            "    name: orm.Mapped[str] = orm.mapped_column(\n        \"a_rather_long_argument_name\", sa.String(120), nullable=False, index=True\n    )"
+        );
+        let longer: Vec<String> = (0..12).map(|idx| format!("argument_number_{idx}")).collect();
+        assert!(call(0, "f", &longer, "").ends_with("    argument_number_11,\n)"));
+    }
+
+    #[test]
+    fn nested_calls_break_inside_out() {
+        let column = Expr::call("sa.Column", (0..8).map(|idx| Expr::atom(format!("argument_{idx}"))).collect());
+        let table = Expr::call("op.create_table", vec![Expr::atom("\"t\""), column]);
+        let text = layout(4, "", &table, "");
+        assert!(text.starts_with("    op.create_table(\n        \"t\",\n        sa.Column(\n"), "{text}");
+    }
+}

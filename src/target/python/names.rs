@@ -1,0 +1,189 @@
+//! Python names for generated code: [`PyIdent`] (an identifier that is safe as a class
+//! attribute on both a SQLAlchemy model and a Pydantic model) and [`PyStr`] (a string
+//! literal that prints escaped, quotes included).
+//!
+//! Invariant: a name is mangled the same way everywhere (models, schemas, routes, tests),
+//! and no two attributes of one class end up with the same identifier.
+
+use std::collections::BTreeSet;
+use std::fmt::{self, Write};
+
+use crate::ir::names::is_python_keyword;
+
+/// A Python identifier, already safe to use as an attribute or variable.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PyIdent(String);
+
+impl PyIdent {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PyIdent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Names that cannot be a plain attribute of a generated class: members of
+/// SQLAlchemy's declarative base and of Pydantic's `BaseModel`, and soft keywords and
+/// builtins that would confuse readers or linters.
+const RESERVED_ATTRIBUTES: &[&str] = &[
+    // SQLAlchemy DeclarativeBase.
+    "metadata",
+    "registry",
+    "query",
+    "query_class",
+    // Pydantic BaseModel (v2 members and the deprecated v1 ones that still exist).
+    "construct",
+    "copy",
+    "dict",
+    "fields",
+    "from_orm",
+    "json",
+    "parse_file",
+    "parse_obj",
+    "parse_raw",
+    "schema",
+    "schema_json",
+    "update_forward_refs",
+    "validate",
+    "model_computed_fields",
+    "model_config",
+    "model_construct",
+    "model_copy",
+    "model_dump",
+    "model_dump_json",
+    "model_extra",
+    "model_fields",
+    "model_fields_set",
+    "model_json_schema",
+    "model_parametrized_name",
+    "model_post_init",
+    "model_rebuild",
+    "model_validate",
+    "model_validate_json",
+    "model_validate_strings",
+    // Soft keywords and the builtins a model most often shadows.
+    "match",
+    "case",
+    "type",
+    "_",
+];
+
+/// True when `name` may not be used as a generated attribute as it is.
+fn needs_mangling(name: &str) -> bool {
+    is_python_keyword(name) || RESERVED_ATTRIBUTES.contains(&name) || name.starts_with('_')
+}
+
+/// Assigns attribute identifiers to the names of one class (columns and relationships),
+/// in order: names that need no change keep them first; the others get a trailing `_`
+/// (leading underscores moved to the end) until unique.
+pub fn attribute_idents<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<PyIdent> {
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut taken: BTreeSet<String> = names.iter().filter(|name| !needs_mangling(name)).map(|name| (*name).to_owned()).collect();
+    names
+        .iter()
+        .map(|name| {
+            if !needs_mangling(name) {
+                return PyIdent((*name).to_owned());
+            }
+            let trimmed = name.trim_start_matches('_');
+            let stem = if trimmed.is_empty() { "field".to_owned() } else { trimmed.to_owned() };
+            let leading = name.len() - trimmed.len();
+            let mut candidate = format!("{stem}{}", "_".repeat(leading.max(1)));
+            while taken.contains(&candidate) || needs_mangling(&candidate) {
+                candidate.push('_');
+            }
+            taken.insert(candidate.clone());
+            PyIdent(candidate)
+        })
+        .collect()
+}
+
+/// A module name for a table (`order` → `order`, `import` → `import_`).
+pub fn module_ident(table_name: &str) -> PyIdent {
+    if is_python_keyword(table_name) || table_name.starts_with('_') || MODULE_CLASHES.contains(&table_name) {
+        PyIdent(format!("{}_", table_name.trim_start_matches('_')))
+    } else {
+        PyIdent(table_name.to_owned())
+    }
+}
+
+/// Module names that would shadow what the generated package imports.
+const MODULE_CLASHES: &[&str] = &["base", "typing", "datetime", "decimal", "enum", "sqlalchemy", "fastapi", "pydantic"];
+
+/// A Python string literal: `Display` prints it quoted and escaped, so any text (quotes,
+/// backslashes, newlines, braces, non-ASCII) can be placed in generated code safely.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PyStr(String);
+
+impl PyStr {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PyStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&python_string_literal(&self.0))
+    }
+}
+
+/// `text` as a double-quoted Python literal with only printable characters between the
+/// quotes: control characters, line and paragraph separators are escaped.
+pub fn python_string_literal(text: &str) -> String {
+    // ruff's preference: double quotes, unless single quotes need fewer escapes.
+    let quote = if text.matches('"').count() > text.matches('\'').count() { '\'' } else { '"' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for character in text.chars() {
+        match character {
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{feff}') => {
+                let code = u32::from(c);
+                let _ = if code <= 0xff { write!(out, "\\x{code:02x}") } else { write!(out, "\\u{code:04x}") };
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// A comment line's text: one line, no control characters (descriptions in `#` comments).
+pub fn comment_text(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_framework_members_are_mangled_without_collisions() {
+        let idents = attribute_idents(["class", "class_", "metadata", "model_config", "_note", "name"]);
+        let names: Vec<&str> = idents.iter().map(PyIdent::as_str).collect();
+        assert_eq!(names, ["class__", "class_", "metadata_", "model_config_", "note_", "name"]);
+    }
+
+    #[test]
+    fn string_literals_escape_everything_that_could_break_out() {
+        assert_eq!(python_string_literal("a\"b\\c\nd"), r#"'a"b\\c\nd'"#);
+        assert_eq!(python_string_literal("it's"), r#""it's""#);
+        assert_eq!(python_string_literal("\u{2028}\u{0}"), r#""\u2028\x00""#);
+        assert_eq!(python_string_literal("{{ x }} %s é"), "\"{{ x }} %s é\"");
+    }
+}

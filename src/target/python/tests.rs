@@ -1,0 +1,128 @@
+//! View models of the generated pytest suite: a factory per table that creates a valid
+//! row through the API (parents first), and a test module per table.
+
+use super::layout::{self, Expr};
+use super::names::{PyIdent, PyStr};
+use super::view::Names;
+use crate::ir::{Column, ColumnSource, ScalarType, TableId};
+
+/// `create_<module>(client, **fields)` in `tests/factories.py`.
+pub struct FactoryView {
+    pub function: String,
+    pub path: String,
+    /// `body[...] = ...` statements, laid out and indented.
+    pub statements: Vec<String>,
+    /// Whether the factory draws a number for its values.
+    pub uses_number: bool,
+}
+
+/// `tests/test_<module>.py`.
+pub struct TestModuleView {
+    pub module: PyIdent,
+    pub path: String,
+    pub factory: String,
+    /// The JSON names of the key columns, as a Python tuple literal.
+    pub key_names: String,
+    /// `listed = client.get(PATH, params=[…])`, filtering the list to the created row.
+    pub list_call: String,
+    /// A field to change in the update test, and the new value's expression.
+    pub update: Option<(PyStr, String)>,
+    /// Whether the module needs `tests.values`.
+    pub uses_values: bool,
+}
+
+pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
+    let schema = names.schema;
+    let table = schema.table(table_id);
+    let module = &names.modules[table_id.0];
+    let mut statements = Vec::new();
+    let mut uses_number = false;
+    for column in &table.columns {
+        if column.source != ColumnSource::Declared || column.autoincrement {
+            continue;
+        }
+        let required = !column.nullable && column.default.is_none();
+        let value = if let Some(key) = &column.foreign_key {
+            // A default of a foreign key names a row that may not exist: give a real one.
+            if (column.nullable && column.default.is_none()) || key.target.table == table_id {
+                continue;
+            }
+            let parent = format!("create_{}(client)", names.modules[key.target.table.0]);
+            Some(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str())))
+        } else if required {
+            uses_number |= needs_number(&column.ty, column);
+            Some(sample(&column.ty, column))
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            statements.push(layout::layout(4, &format!("body[{}] = ", PyStr::new(column.name.as_str())), &Expr::Atom(value), ""));
+        }
+    }
+    FactoryView { function: format!("create_{module}"), path: format!("/api/v1/{}", table.name), statements, uses_number }
+}
+
+/// Whether a sample value of `ty` uses the factory's number `n`.
+fn needs_number(ty: &ScalarType, column: &Column) -> bool {
+    !matches!(ty, ScalarType::Boolean | ScalarType::Float) && !(matches!(ty, ScalarType::Enum { .. }) && !column.unique && !column.primary_key)
+}
+
+/// A Python expression for a valid, distinct value of `ty` (`n` is a fresh number).
+fn sample(ty: &ScalarType, column: &Column) -> String {
+    match ty {
+        ScalarType::Integer => "n".to_owned(),
+        ScalarType::String { length } => format!("values.text(n, {length})"),
+        ScalarType::Text => "f\"text {n}\"".to_owned(),
+        ScalarType::Boolean => "True".to_owned(),
+        ScalarType::DateTime => "values.instant(n)".to_owned(),
+        ScalarType::Date => "values.day(n)".to_owned(),
+        ScalarType::Time => "values.clock(n)".to_owned(),
+        ScalarType::Numeric { precision, scale } => {
+            let digits = precision.saturating_sub(*scale).min(9);
+            if digits == 0 { "\"0\"".to_owned() } else { format!("str(n % {})", 10_u64.pow(digits)) }
+        }
+        ScalarType::Float => "1.5".to_owned(),
+        ScalarType::Enum { values } if column.unique || column.primary_key => {
+            let list = values.iter().map(|value| PyStr::new(value.as_str()).to_string()).collect::<Vec<_>>().join(", ");
+            format!("[{list}][n % {}]", values.len())
+        }
+        ScalarType::Enum { values } => values.first().map_or_else(|| "\"\"".to_owned(), |value| PyStr::new(value.as_str()).to_string()),
+    }
+}
+
+pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleView {
+    let schema = names.schema;
+    let table = schema.table(table_id);
+    let module = names.modules[table_id.0].clone();
+    let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
+    let key_names = if key.len() == 1 { format!("({},)", PyStr::new(key[0])) } else { format!("({})", key.iter().map(|name| PyStr::new(*name).to_string()).collect::<Vec<_>>().join(", ")) };
+    let mut params: Vec<Expr> = key
+        .iter()
+        .filter(|name| !["limit", "offset", "sort"].contains(name))
+        .map(|name| Expr::atom(format!("({}, row[{}])", PyStr::new(*name), PyStr::new(*name))))
+        .collect();
+    params.push(Expr::atom("(\"limit\", 1000)"));
+    let params = Expr::Call { head: "params=".to_owned(), args: params, tail: String::new(), square: true };
+    let list_call = layout::layout(4, "listed = ", &Expr::call("client.get", vec![Expr::atom("PATH"), params]), "");
+    let update = table.columns.iter().find(|column| is_updatable(column)).map(|column| {
+        let value = match &column.ty {
+            ScalarType::String { length } => format!("values.text(values.number(), {length})"),
+            ScalarType::Text => "\"changed\"".to_owned(),
+            ScalarType::Integer => "values.number()".to_owned(),
+            ScalarType::Enum { values } => values.last().map_or_else(String::new, |value| PyStr::new(value.as_str()).to_string()),
+            _ => "True".to_owned(),
+        };
+        (PyStr::new(column.name.as_str()), value)
+    });
+    let uses_values = update.as_ref().is_some_and(|(_, value)| value.contains("values."));
+    TestModuleView { factory: format!("create_{module}"), module, path: format!("/api/v1/{}", table.name), key_names, list_call, update, uses_values }
+}
+
+/// A column the update test can change and compare exactly.
+fn is_updatable(column: &Column) -> bool {
+    column.source == ColumnSource::Declared
+        && !column.primary_key
+        && column.foreign_key.is_none()
+        && !(column.unique && matches!(column.ty, ScalarType::Enum { .. } | ScalarType::Boolean))
+        && matches!(column.ty, ScalarType::String { .. } | ScalarType::Text | ScalarType::Integer | ScalarType::Boolean | ScalarType::Enum { .. })
+}

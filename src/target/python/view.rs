@@ -1,0 +1,550 @@
+//! View models of the Python target: every decision about the generated code — names,
+//! types, imports, defaults, constraint names, layout of long lines — is made here, so
+//! the templates only place prepared text.
+//!
+//! Invariant: everything a template prints is either a [`PyIdent`], a [`PyStr`], or a
+//! fragment assembled here from them; raw schema text never reaches a template.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use super::layout::{self, Expr};
+use super::names::{PyIdent, PyStr, attribute_idents, comment_text, module_ident};
+use crate::ir::literal::{DefaultValue, interpret};
+use crate::ir::{ColumnSource, DbType, OnDelete, RelationKind, ScalarType, Schema, TableId};
+use crate::order::BuildOrder;
+
+/// The whole project.
+pub struct ProjectView {
+    /// The distribution name (`project_name`).
+    pub distribution: String,
+    /// The API title, for FastAPI.
+    pub title: PyStr,
+    /// pyproject's `description`, a TOML string (JSON string syntax is valid TOML).
+    pub summary: String,
+    /// The description as one Markdown paragraph.
+    pub readme_description: String,
+    /// Runtime requirement lines of pyproject.toml, already quoted.
+    pub dependencies: Vec<PyStr>,
+    pub default_database_url: PyStr,
+    pub db_type: &'static str,
+    pub models: Vec<ModelView>,
+    /// The schemas and router of every table, in module order.
+    pub apis: Vec<super::api::ApiView>,
+    /// The test factories and test modules, in module order.
+    pub factories: Vec<super::tests::FactoryView>,
+    pub tests: Vec<super::tests::TestModuleView>,
+    /// `from app.routes import a, b`, laid out.
+    pub routes_import: String,
+    /// Constraint names and what their violation means, sorted by name.
+    pub constraint_messages: Vec<(PyStr, PyStr)>,
+    pub migration: MigrationView,
+}
+
+/// One model module (`app/models/<module>.py`).
+pub struct ModelView {
+    pub module: PyIdent,
+    pub class_name: String,
+    pub table_name: PyStr,
+    /// The table's description as the module docstring and the class docstring.
+    pub module_docstring: Option<String>,
+    pub docstring: Option<String>,
+    /// The import block after `from __future__ import annotations`, sectioned and
+    /// sorted as ruff's isort rules want it.
+    pub imports: String,
+    /// Each attribute statement, laid out, indented by four spaces.
+    pub attributes: Vec<String>,
+}
+
+/// The initial Alembic revision.
+pub struct MigrationView {
+    /// `op.create_table(…)` and `op.create_index(…)` statements in build order, laid out.
+    pub upgrade: Vec<String>,
+    /// Statements of `downgrade()` in teardown order.
+    pub downgrade: Vec<String>,
+    /// Whether the revision needs `from sqlalchemy.dialects import postgresql`.
+    pub drops_enum_types: bool,
+    /// True when a column uses the `UtcDateTime` type of `app.db`.
+    pub uses_utc_datetime: bool,
+}
+
+impl ProjectView {
+    pub fn new(schema: &Schema, order: &BuildOrder) -> Self {
+        let modules = module_names(schema);
+        let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id)).collect();
+        let names = Names { schema, modules: &modules, attributes: &attributes };
+        let models = order.tables.iter().map(|&table_id| model(&names, order, table_id)).collect::<Vec<_>>();
+        let mut models = models;
+        models.sort_by(|a, b| a.module.cmp(&b.module));
+        let mut apis: Vec<super::api::ApiView> = schema.tables().map(|(table_id, _)| super::api::api(&names, table_id)).collect();
+        apis.sort_by(|a, b| a.module.cmp(&b.module));
+        let constraint_messages = super::api::constraint_messages(&names);
+        let mut factories: Vec<super::tests::FactoryView> = order.tables.iter().map(|&table_id| super::tests::factory(&names, table_id)).collect();
+        factories.sort_by(|a, b| a.function.cmp(&b.function));
+        let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&names, table_id)).collect();
+        tests.sort_by(|a, b| a.module.cmp(&b.module));
+        let driver = match schema.db_type {
+            DbType::Postgresql => Some("psycopg[binary]>=3.1"),
+            DbType::Mysql => Some("pymysql>=1.1"),
+            DbType::Sqlite | DbType::Mssql => None,
+        };
+        let mut dependencies: Vec<PyStr> =
+            ["alembic>=1.13", "fastapi>=0.110", "pydantic>=2.6", "sqlalchemy>=2.0.29", "uvicorn>=0.29"].into_iter().map(PyStr::new).collect();
+        dependencies.extend(driver.map(PyStr::new));
+        dependencies.sort();
+        let description = schema.description.as_deref().map(comment_text).unwrap_or_default();
+        Self {
+            distribution: schema.project_name.clone(),
+            title: PyStr::new(schema.project_name.as_str()),
+            // A TOML basic string has JSON's escapes, so JSON encoding is a safe TOML literal.
+            summary: toml_string(&description),
+            readme_description: markdown_text(&description),
+            dependencies,
+            default_database_url: PyStr::new(format!("sqlite:///./{}.db", schema.project_name.replace('-', "_"))),
+            db_type: schema.db_type.as_str(),
+            models,
+            routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
+            apis,
+            factories,
+            tests,
+            constraint_messages,
+            migration: migration(&names, order),
+        }
+    }
+}
+
+/// Names shared by every view: module names per table, attribute identifiers per table.
+pub(super) struct Names<'a> {
+    pub(super) schema: &'a Schema,
+    pub(super) modules: &'a [PyIdent],
+    /// Per table: column attributes, then relationship attributes, in that order.
+    pub(super) attributes: &'a [Vec<PyIdent>],
+}
+
+impl Names<'_> {
+    pub(super) fn column_attr(&self, table: TableId, column: usize) -> &PyIdent {
+        &self.attributes[table.0][column]
+    }
+
+    fn relation_attr(&self, table: TableId, name: &str) -> Option<&PyIdent> {
+        let columns = self.schema.table(table).columns.len();
+        self.schema.relations_of(table).position(|relation| relation.name.as_str() == name).map(|idx| &self.attributes[table.0][columns + idx])
+    }
+}
+
+fn module_names(schema: &Schema) -> Vec<PyIdent> {
+    schema.tables.iter().map(|table| module_ident(table.name.as_str())).collect()
+}
+
+fn table_attributes(schema: &Schema, table_id: TableId) -> Vec<PyIdent> {
+    let table = schema.table(table_id);
+    let names = table.columns.iter().map(|column| column.name.as_str()).chain(schema.relations_of(table_id).map(|relation| relation.name.as_str()));
+    attribute_idents(names)
+}
+
+fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView {
+    let schema = names.schema;
+    let table = schema.table(table_id);
+    let mut stdlib = BTreeSet::new();
+    let mut attributes = Vec::new();
+    for (column_idx, column) in table.columns.iter().enumerate() {
+        let attr = names.column_attr(table_id, column_idx);
+        let mut py_type = python_type(&column.ty).to_owned();
+        if let Some(module) = py_type.split('.').next().filter(|_| py_type.contains('.')) {
+            stdlib.insert(format!("import {module}"));
+        }
+        if column.nullable {
+            py_type.push_str(" | None");
+        }
+        let mut args: Vec<Expr> =
+            vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), sql_type(table.name.as_str(), column.name.as_str(), &column.ty)];
+        if let Some(key) = &column.foreign_key {
+            let target = schema.qualified(key.target);
+            let mut fk_args = vec![PyStr::new(target).to_string()];
+            if key.on_delete != OnDelete::NoAction {
+                fk_args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
+            }
+            if order.is_deferred(crate::ir::ColumnRef { table: table_id, column: crate::ir::ColumnId(column_idx) }) {
+                fk_args.push("use_alter=True".to_owned());
+            }
+            args.push(Expr::call("sa.ForeignKey", fk_args.into_iter().map(Expr::Atom).collect()));
+        }
+        if column.primary_key {
+            args.push(Expr::atom("primary_key=True"));
+            if column.ty == ScalarType::Integer {
+                args.push(Expr::atom(format!("autoincrement={}", if column.autoincrement { "True" } else { "False" })));
+            }
+        }
+        args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
+        if column.unique {
+            args.push(Expr::atom("unique=True"));
+        }
+        if column.index {
+            args.push(Expr::atom("index=True"));
+        }
+        args.extend(defaults(column, &mut stdlib));
+        if let Some(description) = &column.description {
+            args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
+        }
+        attributes.push(layout::layout(4, &format!("{attr}: orm.Mapped[{py_type}] = "), &Expr::call("orm.mapped_column", args), ""));
+    }
+    let mut type_checking = BTreeSet::new();
+    for relation in schema.relations_of(table_id) {
+        let Some(attr) = names.relation_attr(table_id, relation.name.as_str()) else { continue };
+        let target = schema.table(relation.target);
+        let class = target.class_name.as_str();
+        if relation.target != table_id {
+            type_checking.insert(format!("from app.models.{} import {class}", names.modules[relation.target.0]));
+        }
+        let back =
+            names.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
+        let mut args = vec![format!("back_populates={}", PyStr::new(back))];
+        let annotation = match relation.kind {
+            RelationKind::ManyToOne => {
+                let nullable = relation.foreign_key.is_some_and(|key| schema.column(key).nullable);
+                if nullable { format!("{class} | None") } else { class.to_owned() }
+            }
+            RelationKind::OneToMany | RelationKind::ManyToMany => format!("list[{class}]"),
+        };
+        if let Some(key) = relation.foreign_key {
+            let owner_class = schema.table(key.table).class_name.as_str();
+            let key_attr = names.column_attr(key.table, key.column.0);
+            args.push(format!("foreign_keys={}", PyStr::new(format!("[{owner_class}.{key_attr}]"))));
+            if relation.kind == RelationKind::ManyToOne && relation.target == table_id {
+                let remote =
+                    schema.column(key).foreign_key.as_ref().map(|fk| names.column_attr(fk.target.table, fk.target.column.0).to_string()).unwrap_or_default();
+                args.push(format!("remote_side={}", PyStr::new(format!("[{class}.{remote}]"))));
+            }
+        }
+        if let Some(association) = relation.association {
+            args.push(format!("secondary={}", PyStr::new(schema.table(association.table).name.as_str())));
+            if relation.read_only || association_has_relations(schema, association.table) {
+                args.push("viewonly=True".to_owned());
+            }
+        }
+        attributes.push(layout::call(4, &format!("{attr}: orm.Mapped[{annotation}] = orm.relationship"), &args, ""));
+    }
+    let text = attributes.join("\n");
+    let mut db_names = vec!["Base"];
+    if text.contains("UtcDateTime()") {
+        db_names.push("UtcDateTime");
+    }
+    if text.contains("utcnow") {
+        db_names.push("utcnow");
+    }
+    if !type_checking.is_empty() {
+        stdlib.insert("from typing import TYPE_CHECKING".to_owned());
+    }
+    let mut third_party = Vec::new();
+    if text.contains("sa.") {
+        third_party.push("import sqlalchemy as sa".to_owned());
+    }
+    third_party.push("from sqlalchemy import orm".to_owned());
+    let mut sections = vec![sorted_imports(stdlib), third_party.join("\n"), format!("from app.db import {}", db_names.join(", "))];
+    sections.retain(|section| !section.is_empty());
+    let mut imports = sections.join("\n\n");
+    if !type_checking.is_empty() {
+        imports.push_str("\n\nif TYPE_CHECKING:");
+        for line in type_checking {
+            imports.push_str("\n    ");
+            imports.push_str(&line);
+        }
+    }
+    ModelView {
+        module: names.modules[table_id.0].clone(),
+        class_name: table.class_name.to_string(),
+        table_name: PyStr::new(table.name.as_str()),
+        module_docstring: table.description.as_deref().map(|text| docstring(text, 0)),
+        docstring: table.description.as_deref().map(|text| docstring(text, 4)),
+        imports,
+        attributes,
+    }
+}
+
+/// One isort section: `import x` lines first, then `from x import y`, each sorted.
+fn sorted_imports(lines: BTreeSet<String>) -> String {
+    let (plain, from): (Vec<String>, Vec<String>) = lines.into_iter().partition(|line| line.starts_with("import "));
+    plain.into_iter().chain(from).collect::<Vec<_>>().join("\n")
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from('"');
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text safe inside a Markdown paragraph: no HTML, no line structure.
+fn markdown_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '&' => "&amp;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// True when the association table is itself the owner or target of declared
+/// relationships, so a many-to-many through it must not write rows on its own.
+fn association_has_relations(schema: &Schema, table: TableId) -> bool {
+    schema.relations.iter().any(|relation| relation.association.is_none() && (relation.owner == table || relation.target == table))
+}
+
+/// A docstring body that cannot end the docstring or escape from it, wrapped to fit
+/// at `indent`: one line, or a summary line and the rest, closed on its own line.
+fn docstring(text: &str, indent: usize) -> String {
+    let single_line = comment_text(text);
+    let escaped = single_line.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\"");
+    let escaped = if escaped.ends_with('"') { format!("{escaped} ") } else { escaped };
+    let width = layout::LINE_LENGTH - indent;
+    if escaped.chars().count() + 6 <= width {
+        return escaped;
+    }
+    let pad = " ".repeat(indent);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in escaped.split(' ') {
+        let limit = if lines.is_empty() { width - 3 } else { width };
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > limit {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    let rest: Vec<String> = lines[1..].iter().map(|line| format!("{pad}{line}")).collect();
+    // A one-line docstring keeps its closing quotes on its line, as ruff formats it.
+    if rest.is_empty() { lines[0].clone() } else { format!("{}\n{}\n{pad}", lines[0], rest.join("\n")) }
+}
+
+/// The Python type of a column's values.
+fn python_type(ty: &ScalarType) -> &'static str {
+    match ty {
+        ScalarType::Integer => "int",
+        ScalarType::String { .. } | ScalarType::Text | ScalarType::Enum { .. } => "str",
+        ScalarType::Boolean => "bool",
+        ScalarType::DateTime => "datetime.datetime",
+        ScalarType::Date => "datetime.date",
+        ScalarType::Time => "datetime.time",
+        ScalarType::Numeric { .. } => "decimal.Decimal",
+        ScalarType::Float => "float",
+    }
+}
+
+/// The SQLAlchemy type expression of a column.
+fn sql_type(table: &str, column: &str, ty: &ScalarType) -> Expr {
+    let atom = match ty {
+        ScalarType::Integer => "sa.Integer()".to_owned(),
+        ScalarType::String { length } => format!("sa.String({length})"),
+        ScalarType::Text => "sa.Text()".to_owned(),
+        ScalarType::Boolean => "sa.Boolean()".to_owned(),
+        ScalarType::DateTime => "UtcDateTime()".to_owned(),
+        ScalarType::Date => "sa.Date()".to_owned(),
+        ScalarType::Time => "sa.Time()".to_owned(),
+        ScalarType::Numeric { precision, scale } => format!("sa.Numeric({precision}, {scale})"),
+        ScalarType::Float => "sa.Double()".to_owned(),
+        ScalarType::Enum { values } => {
+            let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
+            args.push(Expr::atom(format!("name={}", PyStr::new(enum_type_name(table, column)))));
+            args.push(Expr::atom("native_enum=True"));
+            args.push(Expr::atom("create_constraint=True"));
+            args.push(Expr::atom("validate_strings=True"));
+            return Expr::call("sa.Enum", args);
+        }
+    };
+    Expr::Atom(atom)
+}
+
+/// FORMAT.md §5: `<table>_<column>`, shortened with a hash past 63 characters.
+pub fn enum_type_name(table: &str, column: &str) -> String {
+    constraint_name("", &format!("{table}_{column}"))
+}
+
+/// `prefix_body`, or a shortened name with a stable hash when over PostgreSQL's 63 bytes.
+pub fn constraint_name(prefix: &str, body: &str) -> String {
+    let name = if prefix.is_empty() { body.to_owned() } else { format!("{prefix}_{body}") };
+    if name.len() <= 63 {
+        return name;
+    }
+    // FNV-1a: stable across platforms and releases, unlike the standard hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    let mut cut = 54;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{:08x}", &name[..cut], hash & 0xffff_ffff)
+}
+
+/// `default=` and `server_default=` arguments for a column.
+pub(super) fn defaults(column: &crate::ir::Column, stdlib: &mut BTreeSet<String>) -> Vec<Expr> {
+    let atoms = |items: &[&str]| items.iter().map(|item| Expr::atom(*item)).collect::<Vec<_>>();
+    match column.source {
+        ColumnSource::Timestamps if column.name.as_str() == "updated_at" => {
+            return atoms(&["default=utcnow", "server_default=sa.func.now()", "onupdate=utcnow"]);
+        }
+        ColumnSource::Timestamps => return atoms(&["default=utcnow", "server_default=sa.func.now()"]),
+        ColumnSource::SoftDelete if column.ty == ScalarType::Boolean => return atoms(&["default=False", "server_default=sa.false()"]),
+        ColumnSource::SoftDelete => return Vec::new(),
+        ColumnSource::Declared => {}
+    }
+    let Some(literal) = &column.default else { return Vec::new() };
+    let Ok(value) = interpret(&column.ty, &literal.value) else { return Vec::new() };
+    let (python, server) = match value {
+        DefaultValue::Integer(number) => (Expr::atom(number.to_string()), format!("sa.text({})", PyStr::new(number.to_string()))),
+        DefaultValue::Text(text) => (Expr::atom(PyStr::new(text.as_str()).to_string()), PyStr::new(text).to_string()),
+        DefaultValue::Boolean(flag) => (Expr::atom(if flag { "True" } else { "False" }), if flag { "sa.true()" } else { "sa.false()" }.to_owned()),
+        DefaultValue::Now => (Expr::atom("utcnow"), "sa.func.now()".to_owned()),
+        DefaultValue::DateTime(text) => {
+            stdlib.insert("import datetime".to_owned());
+            let utc = super::time::utc_components(&text);
+            let mut parts: Vec<Expr> =
+                [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond].iter().map(|part| Expr::atom(part.to_string())).collect();
+            parts.push(Expr::atom("tzinfo=datetime.UTC"));
+            (Expr::call("datetime.datetime", parts), PyStr::new(utc.sql()).to_string())
+        }
+        DefaultValue::Date(text) => {
+            stdlib.insert("import datetime".to_owned());
+            (Expr::call("datetime.date.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
+        }
+        DefaultValue::Time(text) => {
+            stdlib.insert("import datetime".to_owned());
+            (Expr::call("datetime.time.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
+        }
+        DefaultValue::Decimal(text) => {
+            stdlib.insert("import decimal".to_owned());
+            (Expr::call("decimal.Decimal", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), format!("sa.text({})", PyStr::new(text)))
+        }
+        DefaultValue::Float(number) => (Expr::atom(float_literal(number)), format!("sa.text({})", PyStr::new(float_literal(number)))),
+    };
+    let python = match python {
+        Expr::Atom(text) => Expr::Atom(format!("default={text}")),
+        Expr::Call { head, args, tail, square } => Expr::Call { head: format!("default={head}"), args, tail, square },
+    };
+    vec![python, Expr::atom(format!("server_default={server}"))]
+}
+
+/// A float as a Python literal that reads back the same value.
+fn float_literal(number: f64) -> String {
+    let text = format!("{number:?}");
+    if text.contains(['.', 'e', 'E', 'n', 'i']) { text } else { format!("{text}.0") }
+}
+
+fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
+    let schema = names.schema;
+    let mut upgrade = Vec::new();
+    let mut downgrade = Vec::new();
+    let mut enum_types = Vec::new();
+    for &table_id in &order.tables {
+        let table = schema.table(table_id);
+        let table_name = table.name.as_str();
+        let mut args: Vec<Expr> = vec![Expr::atom(PyStr::new(table_name).to_string())];
+        let mut indexes = Vec::new();
+        let mut constraints: Vec<Expr> = Vec::new();
+        for (column_idx, column) in table.columns.iter().enumerate() {
+            let mut column_args: Vec<Expr> =
+                vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), sql_type(table_name, column.name.as_str(), &column.ty)];
+            // A foreign key to an enum shares its target's type, created with the target.
+            if let ScalarType::Enum { .. } = column.ty
+                && column.foreign_key.is_none()
+            {
+                enum_types.push(enum_type_name(table_name, column.name.as_str()));
+            }
+            column_args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
+            if column.primary_key && column.ty == ScalarType::Integer {
+                column_args.push(Expr::atom(format!("autoincrement={}", if column.autoincrement { "True" } else { "False" })));
+            }
+            let mut unused = BTreeSet::new();
+            column_args.extend(defaults(column, &mut unused).into_iter().filter(|arg| arg.inline().starts_with("server_default=")));
+            if let Some(description) = &column.description {
+                column_args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
+            }
+            args.push(Expr::call("sa.Column", column_args));
+            let column_ref = crate::ir::ColumnRef { table: table_id, column: crate::ir::ColumnId(column_idx) };
+            if let Some(key) = &column.foreign_key {
+                let mut fk_args = vec![
+                    format!("[{}]", PyStr::new(column.name.as_str())),
+                    format!("[{}]", PyStr::new(schema.qualified(key.target))),
+                    format!("name={}", PyStr::new(constraint_name("fk", &format!("{table_name}_{}", column.name)))),
+                ];
+                if key.on_delete != OnDelete::NoAction {
+                    fk_args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
+                }
+                // A key that closes a cycle is added once every table exists.
+                if !order.is_deferred(column_ref) {
+                    constraints.push(Expr::call("sa.ForeignKeyConstraint", fk_args.into_iter().map(Expr::Atom).collect()));
+                }
+            }
+            if column.unique {
+                constraints.push(Expr::call(
+                    "sa.UniqueConstraint",
+                    vec![
+                        Expr::atom(PyStr::new(column.name.as_str()).to_string()),
+                        Expr::atom(format!("name={}", PyStr::new(constraint_name("uq", &format!("{table_name}_{}", column.name))))),
+                    ],
+                ));
+            }
+            if column.index {
+                let index_name = constraint_name("ix", &format!("{table_name}_{}", column.name));
+                indexes.push(layout::call(
+                    4,
+                    "op.create_index",
+                    &[PyStr::new(index_name).to_string(), PyStr::new(table_name).to_string(), format!("[{}]", PyStr::new(column.name.as_str()))],
+                    "",
+                ));
+            }
+        }
+        let mut key_args: Vec<Expr> = table.primary_key().map(|(_, column)| Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
+        key_args.push(Expr::atom(format!("name={}", PyStr::new(constraint_name("pk", table_name)))));
+        constraints.insert(0, Expr::call("sa.PrimaryKeyConstraint", key_args));
+        args.extend(constraints);
+        upgrade.push(layout::layout(4, "", &Expr::call("op.create_table", args), ""));
+        upgrade.extend(indexes);
+        downgrade.insert(0, layout::call(4, "op.drop_table", &[PyStr::new(table_name).to_string()], ""));
+    }
+    for column_ref in &order.deferred {
+        let table = schema.table(column_ref.table);
+        let column = schema.column(*column_ref);
+        let Some(key) = &column.foreign_key else { continue };
+        let name = constraint_name("fk", &format!("{}_{}", table.name, column.name));
+        let mut args = vec![
+            PyStr::new(name.as_str()).to_string(),
+            PyStr::new(schema.table(key.target.table).name.as_str()).to_string(),
+            format!("[{}]", PyStr::new(column.name.as_str())),
+            format!("[{}]", PyStr::new(schema.column(key.target).name.as_str())),
+        ];
+        if key.on_delete != OnDelete::NoAction {
+            args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
+        }
+        // Batch mode: a plain ALTER where the database has one, a table copy on SQLite,
+        // which cannot add a foreign key to an existing table.
+        let batch = layout::call(4, "with op.batch_alter_table", &[PyStr::new(table.name.as_str()).to_string()], " as batch:");
+        upgrade.push(format!("{batch}\n{}", layout::call(8, "batch.create_foreign_key", &args, "")));
+        let drop = layout::call(8, "batch.drop_constraint", &[PyStr::new(name).to_string(), "type_=\"foreignkey\"".to_owned()], "");
+        downgrade.insert(0, format!("{batch}\n{drop}"));
+    }
+    if !enum_types.is_empty() {
+        // Dropping a table leaves its PostgreSQL enum types behind.
+        let mut drops = String::from("    if on_postgresql:");
+        for name in &enum_types {
+            drops.push('\n');
+            drops.push_str(&layout::call(8, "postgresql.ENUM", &[format!("name={}", PyStr::new(name.as_str()))], ".drop(op.get_bind(), checkfirst=True)"));
+        }
+        downgrade.push(drops);
+    }
+    let uses_utc_datetime = upgrade.iter().any(|statement| statement.contains("UtcDateTime()"));
+    MigrationView { upgrade, downgrade, drops_enum_types: !enum_types.is_empty(), uses_utc_datetime }
+}

@@ -1,0 +1,26 @@
+{% include "python/_partials/header.py" %}
+"""Valid rows created through the API, parents first."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests import values
+{%- for factory in project.factories %}
+
+
+def {{ factory.function }}(client: TestClient, **fields: Any) -> dict[str, Any]:
+    """A new row of `{{ factory.path }}`; `fields` override the generated values."""
+{%- if factory.uses_number %}
+    n = values.number()
+{%- endif %}
+    body: dict[str, Any] = {}
+{%- for statement in factory.statements %}
+{{ statement }}
+{%- endfor %}
+    body.update(fields)
+    response = client.post("{{ factory.path }}", json=body)
+    assert response.status_code == 201, response.text
+    row: dict[str, Any] = response.json()
+    return row
+{%- endfor %}

@@ -1,0 +1,50 @@
+{% include "python/_partials/header.py" %}
+"""The routes of `{{ test.path }}`."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests import factories{% if test.uses_values %}, values{% endif %}
+
+PATH = "{{ test.path }}"
+KEY = {{ test.key_names }}
+
+
+def _url(row: dict[str, Any]) -> str:
+    return PATH + "".join(f"/{row[name]}" for name in KEY)
+
+
+def test_create_read_list_update_delete(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+
+    read = client.get(_url(row))
+    assert read.status_code == 200, read.text
+    assert read.json() == row
+
+{{ test.list_call }}
+    assert listed.status_code == 200, listed.text
+    assert row in listed.json()["data"]
+{%- if let Some((field, value)) = test.update %}
+
+    changed = {{ value }}
+    updated = client.patch(_url(row), json={ {{- field }}: changed})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()[{{ field }}] == changed
+{%- endif %}
+
+    deleted = client.delete(_url(row))
+    assert deleted.status_code == 204, deleted.text
+    assert client.get(_url(row)).status_code == 404
+
+
+def test_unknown_fields_are_rejected(client: TestClient) -> None:
+    response = client.post(PATH, json={"__not_a_column__": 1})
+    assert response.status_code == 422, response.text
+
+
+def test_bad_pagination_and_sorting_are_rejected(client: TestClient) -> None:
+    assert client.get(PATH, params={"limit": 0}).status_code == 422
+    assert client.get(PATH, params={"offset": -1}).status_code == 422
+    assert client.get(PATH, params={"sort": "__not_a_column__"}).status_code == 422
+    assert client.get(PATH, params={"__not_a_column__": 1}).status_code == 422
