@@ -1,6 +1,7 @@
 //! Runs what backbone generates: for every example, the generated project passes
-//! `ruff check`, `ruff format --check` and `mypy`, and its migration goes up, down and up
-//! again on SQLite, PostgreSQL and MariaDB (fresh databases). With `CI=true` the
+//! `ruff check`, `ruff format --check` and `mypy`; its migration goes up, down and up
+//! again, and its own pytest suite passes, on SQLite, PostgreSQL and MariaDB (fresh
+//! databases). With `CI=true` the
 //! PostgreSQL and MariaDB legs are mandatory; elsewhere they are skipped (with a note)
 //! when the server does not answer.
 //!
@@ -90,6 +91,17 @@ fn migrate_up_down_up(project: &Path, url: &str) {
     alembic(project, url, &["upgrade", "head"]);
 }
 
+/// The generated project's own test suite against `url`.
+fn pytest(project: &Path, url: &str) {
+    let output = Command::new(python())
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .current_dir(project)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run pytest");
+    must_succeed(&format!("the generated tests on {url}"), &output);
+}
+
 fn run_example(example: &str) {
     let project = generate(example);
     let check = |args: &[&str], tool_name: &str| {
@@ -98,10 +110,11 @@ fn run_example(example: &str) {
     };
     check(&["check", "."], "ruff");
     check(&["format", "--check", "."], "ruff");
-    check(&["--no-incremental", "app", "migrations"], "mypy");
+    check(&["--no-incremental", "app", "migrations", "tests"], "mypy");
 
     let sqlite = format!("sqlite:///{}", project.join("test.db").display());
     migrate_up_down_up(&project, &sqlite);
+    pytest(&project, &sqlite);
     for kind in ["postgresql", "mariadb"] {
         if !database_leg(kind) {
             continue;
@@ -109,6 +122,7 @@ fn run_example(example: &str) {
         let name = format!("bb_{example}_{}", std::process::id());
         let url = fresh_database(kind, &name);
         migrate_up_down_up(&project, &url);
+        pytest(&project, &url);
         drop_database(kind, &name);
     }
     let _ = std::fs::remove_dir_all(&project);
@@ -125,4 +139,4 @@ macro_rules! backend_tests {
     };
 }
 
-backend_tests!(library, blog, ecommerce, all_types, adversarial);
+backend_tests!(library, blog, ecommerce, all_types, adversarial, sakila, chinook, northwind);

@@ -95,7 +95,11 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
     let table = schema.table(table_id);
     let module = names.modules[table_id.0].clone();
     let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
-    let key_names = if key.len() == 1 { format!("({},)", PyStr::new(key[0])) } else { format!("({})", key.iter().map(|name| PyStr::new(*name).to_string()).collect::<Vec<_>>().join(", ")) };
+    let key_names = if key.len() == 1 {
+        format!("({},)", PyStr::new(key[0]))
+    } else {
+        format!("({})", key.iter().map(|name| PyStr::new(*name).to_string()).collect::<Vec<_>>().join(", "))
+    };
     let mut params: Vec<Expr> = key
         .iter()
         .filter(|name| !["limit", "offset", "sort"].contains(name))

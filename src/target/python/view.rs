@@ -167,6 +167,8 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
             if order.is_deferred(crate::ir::ColumnRef { table: table_id, column: crate::ir::ColumnId(column_idx) }) {
                 fk_args.push("use_alter=True".to_owned());
             }
+            // Named as in the migration, so both create and drop the same constraint.
+            fk_args.push(format!("name={}", PyStr::new(constraint_name("fk", &format!("{}_{}", table.name, column.name)))));
             args.push(Expr::call("sa.ForeignKey", fk_args.into_iter().map(Expr::Atom).collect()));
         }
         if column.primary_key {
