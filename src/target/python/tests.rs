@@ -64,7 +64,11 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
 
 /// Whether a sample value of `ty` uses the factory's number `n`.
 fn needs_number(ty: &ScalarType, column: &Column) -> bool {
-    !matches!(ty, ScalarType::Boolean | ScalarType::Float) && !(matches!(ty, ScalarType::Enum { .. }) && !column.unique && !column.primary_key)
+    match ty {
+        ScalarType::Boolean | ScalarType::Float => false,
+        ScalarType::Enum { .. } => column.unique || column.primary_key,
+        _ => true,
+    }
 }
 
 /// A Python expression for a valid, distinct value of `ty` (`n` is a fresh number).
