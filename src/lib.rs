@@ -65,7 +65,7 @@ pub fn compile(source: &Source, options: &CompileOptions) -> Compilation {
     let root = Origin::new(JsonPointer::root(), Span::at(0));
     if let Some(max_bytes) = options.max_bytes.filter(|max| source.text().len() > *max) {
         diagnostics.push(
-            Diagnostic::new(Code::LimitExceeded, &root, format!("the document is {} bytes, over the limit of {max_bytes}", source.text().len()))
+            Diagnostic::new(Code::LimitExceeded, &root, format!("the document is larger than the limit of {max_bytes} bytes"))
                 .with_label("document too large")
                 .with_help("split the document, or raise the limit"),
         );

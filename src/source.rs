@@ -92,6 +92,16 @@ impl LineIndex {
         Self { line_starts }
     }
 
+    /// The 0-based index of the line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based line `line` starts; the text's length past the end.
+    pub fn line_start(&self, line: usize, len: usize) -> usize {
+        self.line_starts.get(line).copied().unwrap_or(len)
+    }
+
     /// The byte range of the line holding `offset` (without its line break), in a text
     /// of `len` bytes.
     pub fn line_bounds(&self, offset: usize, len: usize) -> Span {

@@ -185,7 +185,7 @@ fn kind() -> impl Strategy<Value = KindSpec> {
         1 => prop::option::of(prop_oneof![any::<f64>().prop_filter("finite", |value| value.is_finite()), -1e6f64..1e6]).prop_map(KindSpec::Float),
         1 => (prop::collection::vec("[A-Za-z0-9 _-]{1,12}|\\PC{1,20}", 1..5), prop::option::of(any::<usize>()))
             .prop_map(|(values, default)| KindSpec::Enum { values, default }),
-        4 => (any::<usize>(), prop::option::of(0..ON_DELETE.len()), relation(), prop::option::of((any::<i32>(), "(?s).{0,8}")))
+        4 => (any::<usize>(), prop::option::of(0..ON_DELETE.len()), relation(), prop::option::of((any::<i32>(), "[^\\x00]{0,8}")))
             .prop_map(|(target, on_delete, relation, default)| KindSpec::ForeignKey { target, on_delete, relation, default }),
     ]
 }
@@ -383,14 +383,15 @@ impl DocSpec {
                             column.insert("length".into(), json!(length));
                         }
                         if let Some(default) = default {
-                            column.insert("default".into(), json!(truncate_chars(default, length.unwrap_or(255) as usize)));
+                            // PostgreSQL cannot store NUL, so a valid default has none.
+                            column.insert("default".into(), json!(truncate_chars(&default.replace('\0', ""), length.unwrap_or(255) as usize)));
                         }
                     }
                     KindSpec::Text(default) => {
                         column.insert("type".into(), json!("Text"));
                         indexable = false;
                         if let Some(default) = default {
-                            column.insert("default".into(), json!(default));
+                            column.insert("default".into(), json!(default.replace('\0', "")));
                         }
                     }
                     KindSpec::Boolean(default) => {
@@ -460,11 +461,14 @@ impl DocSpec {
                         column.insert("type".into(), json!("Enum"));
                         let mut distinct: Vec<String> = Vec::new();
                         for value in values {
-                            let mut value = value.clone();
+                            // Valid values: at most 63 bytes, no control character, no
+                            // trailing space, distinct ignoring case (MariaDB's rules).
+                            let mut value: String = value.chars().filter(|c| !c.is_control()).collect();
                             while value.len() > 63 {
                                 value.pop();
                             }
-                            if !value.is_empty() && !distinct.contains(&value) {
+                            let value = value.trim_end_matches(' ').to_owned();
+                            if !value.is_empty() && !distinct.iter().any(|other| other.to_lowercase() == value.to_lowercase()) {
                                 distinct.push(value);
                             }
                         }

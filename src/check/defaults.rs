@@ -11,8 +11,8 @@ pub(super) fn default_fits_type(schema: &Schema, diagnostics: &mut Diagnostics) 
             let Err(reason) = interpret(&column.ty, &literal.value) else { continue };
             let shown = match &literal.value {
                 LiteralValue::Bool(flag) => flag.to_string(),
-                LiteralValue::Number(raw) => raw.clone(),
-                LiteralValue::String(text) => format!("\"{}\"", text.escape_debug()),
+                LiteralValue::Number(raw) => shorten(raw),
+                LiteralValue::String(text) => format!("\"{}\"", shorten(&text.escape_debug().to_string())),
             };
             let through = if column.foreign_key.is_some() { " (the type of its target)" } else { "" };
             diagnostics.push(
@@ -26,6 +26,11 @@ pub(super) fn default_fits_type(schema: &Schema, diagnostics: &mut Diagnostics) 
             );
         }
     }
+}
+
+/// A value as shown in a message: at most 40 characters.
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= 40 { text.to_owned() } else { format!("{}…", text.chars().take(40).collect::<String>()) }
 }
 
 fn type_label(ty: &ScalarType) -> String {

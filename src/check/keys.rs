@@ -73,6 +73,21 @@ pub(super) fn text_is_not_a_key(schema: &Schema, diagnostics: &mut Diagnostics) 
 
 pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Diagnostics) {
     for table in &schema.tables {
+        // A composite key is one index: its String columns add up.
+        let key_lengths: Vec<u32> =
+            table.primary_key().filter_map(|(_, column)| if let ScalarType::String { length } = column.ty { Some(length) } else { None }).collect();
+        let total: u32 = key_lengths.iter().sum();
+        if key_lengths.len() > 1 && total > MARIADB_INDEX_CHARS {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::IndexTooLong,
+                    &table.name_origin,
+                    format!("the primary key of `{}` has {total} characters of `String` columns, too long for a MariaDB index", table.name),
+                )
+                .with_label(format!("{total} characters in the key"))
+                .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; shorten the key's `String` columns")),
+            );
+        }
         for column in table.columns.iter().filter(|column| column.source == ColumnSource::Declared && column.foreign_key.is_none()) {
             if let ScalarType::String { length } = column.ty
                 && length > MARIADB_INDEX_CHARS

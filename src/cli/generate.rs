@@ -36,7 +36,7 @@ pub struct GenerateArgs {
 }
 
 pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
-    let source = match input::read(&args.file) {
+    let source = match input::read(&args.file, args.compile.max_bytes) {
         Ok(source) => source,
         Err(message) => {
             printer.err(&format!("error: {message}\n"));

@@ -179,8 +179,14 @@ pub fn main() -> ExitCode {
             return status.into();
         }
     };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &mut printer))) {
-        Ok(status) => status.into(),
-        Err(_) => ExitStatus::Error.into(),
+    let status = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &mut printer))) {
+        Ok(status) => status,
+        Err(_) => ExitStatus::Error,
+    };
+    if let Some(error) = printer.write_error() {
+        let message = format!("error: cannot write the output: {error}\n");
+        printer.err(&message);
+        return ExitStatus::Error.into();
     }
+    status.into()
 }

@@ -27,7 +27,7 @@ pub enum PlanFormat {
 }
 
 pub(crate) fn run(args: &PlanArgs, printer: &mut Printer) -> ExitStatus {
-    let source = match input::read(&args.file) {
+    let source = match input::read(&args.file, args.compile.max_bytes) {
         Ok(source) => source,
         Err(message) => {
             printer.err(&format!("error: {message}\n"));

@@ -6,6 +6,8 @@ use super::ColorChoice;
 
 /// Where output goes. A broken pipe (`backbone plan | head`) is not an error.
 pub struct Printer {
+    /// The first failure to write standard output (other than a closed pipe).
+    write_error: Option<std::io::Error>,
     stdout: Box<dyn Write>,
     stderr: Box<dyn Write>,
     stdout_is_terminal: bool,
@@ -16,6 +18,7 @@ impl Printer {
     /// The process's standard output and error.
     pub fn terminal() -> Self {
         Self {
+            write_error: None,
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
             stdout_is_terminal: std::io::stdout().is_terminal(),
@@ -25,8 +28,18 @@ impl Printer {
 
     /// Text to standard output.
     pub fn out(&mut self, text: &str) {
-        let _ = self.stdout.write_all(text.as_bytes());
-        let _ = self.stdout.flush();
+        let written = self.stdout.write_all(text.as_bytes()).and_then(|()| self.stdout.flush());
+        if let Err(error) = written
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+            && self.write_error.is_none()
+        {
+            self.write_error = Some(error);
+        }
+    }
+
+    /// The first error writing standard output, if any: the output is incomplete.
+    pub fn write_error(&self) -> Option<&std::io::Error> {
+        self.write_error.as_ref()
     }
 
     /// Text to standard error.

@@ -28,10 +28,14 @@ pub struct ValidateArgs {
 pub(crate) fn run(args: &ValidateArgs, printer: &mut Printer) -> ExitStatus {
     let options = args.compile.options();
     let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
+    if args.files.iter().filter(|path| *path == "-").count() > 1 {
+        printer.err("error: `-` (standard input) can be named only once\n");
+        return ExitStatus::Error;
+    }
     let mut reports = Vec::new();
     let mut status = ExitStatus::Success;
     for path in &args.files {
-        let source = match input::read(path) {
+        let source = match input::read(path, args.compile.max_bytes) {
             Ok(source) => source,
             Err(message) => {
                 printer.err(&format!("error: {message}\n"));

@@ -41,6 +41,10 @@ pub enum DefaultValue {
 pub fn interpret(ty: &ScalarType, literal: &LiteralValue) -> Result<DefaultValue, String> {
     match (ty, literal) {
         (ScalarType::Integer, LiteralValue::Number(raw)) => integer(raw),
+        // PostgreSQL text cannot hold NUL.
+        (ScalarType::String { .. } | ScalarType::Text | ScalarType::Enum { .. }, LiteralValue::String(text)) if text.contains('\0') => {
+            Err("it contains a NUL character, which PostgreSQL cannot store".to_owned())
+        }
         (ScalarType::String { length }, LiteralValue::String(text)) => {
             let count = text.chars().count();
             if count > *length as usize {

@@ -18,9 +18,9 @@ pub fn github(source: &Source, diagnostics: &Diagnostics) -> String {
             Severity::Info => "notice",
         };
         let position = locator.locate(diagnostic.primary.span.start);
-        let mut message = diagnostic.message.clone();
+        let mut message = super::printable(&diagnostic.message).into_owned();
         if let Some(help) = &diagnostic.help {
-            let _ = write!(message, "\nhelp: {help}");
+            let _ = write!(message, "\nhelp: {}", super::printable(help));
         }
         let _ = writeln!(
             out,

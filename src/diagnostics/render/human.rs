@@ -5,7 +5,7 @@ use std::fmt::{self, Write};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, Severity};
-use crate::source::{Source, Span};
+use crate::source::{LineIndex, Source, Span};
 
 /// How the human rendering looks.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +24,7 @@ impl Default for HumanStyle {
 pub fn human(source: &Source, diagnostics: &Diagnostics, style: HumanStyle) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
-    let named = NamedText { name: source.name(), text: source.text() };
+    let named = NamedText { name: source.name(), text: source.text(), lines: LineIndex::new(source.text()) };
     let locator = super::Locator::new(source);
     let mut out = String::new();
     for diagnostic in diagnostics {
@@ -42,12 +42,12 @@ pub fn human(source: &Source, diagnostics: &Diagnostics, style: HumanStyle) -> S
         let _ = handler.render_report(&mut out, &report);
         if !drawn {
             let position = locator.locate(diagnostic.primary.span.start);
-            let label = if diagnostic.primary.message.is_empty() { "here" } else { &diagnostic.primary.message };
+            let label = if diagnostic.primary.message.is_empty() { "here".into() } else { super::printable(&diagnostic.primary.message) };
             let _ = writeln!(out, "  at {}:{}:{}: {label}", source.name(), position.line, position.column);
         }
         for label in below {
             let position = locator.locate(label.span.start);
-            let _ = writeln!(out, "  note: {} ({}:{}:{})", label.message, source.name(), position.line, position.column);
+            let _ = writeln!(out, "  note: {} ({}:{}:{})", super::printable(&label.message), super::printable(source.name()), position.line, position.column);
         }
         out.push('\n');
     }
@@ -61,19 +61,24 @@ const CONTEXT_LINES: usize = 1;
 struct NamedText<'a> {
     name: &'a str,
     text: &'a str,
+    lines: LineIndex,
 }
 
 impl SourceCode for NamedText<'_> {
+    /// Reads the span from a window of the lines around it: miette's own reading scans
+    /// from the start of the text, which is quadratic over thousands of reports.
     fn read_span<'b>(&'b self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let contents = self.text.read_span(span, before, after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_owned(),
-            contents.data(),
-            *contents.span(),
-            contents.line(),
-            contents.column(),
-            contents.line_count(),
-        )))
+        let len = self.text.len();
+        let first_line = self.lines.line_of(span.offset()).saturating_sub(before);
+        let last_line = self.lines.line_of((span.offset() + span.len()).min(len)) + after + 1;
+        let (start, end) = (self.lines.line_start(first_line, len), self.lines.line_start(last_line, len));
+        let window = self.text.get(start..end).unwrap_or(self.text);
+        let start = if window.len() == len { 0 } else { start };
+        let relative = SourceSpan::new((span.offset() - start).into(), span.len());
+        let contents = window.read_span(&relative, before, after)?;
+        let line = contents.line() + if start == 0 { 0 } else { first_line };
+        let absolute = SourceSpan::new((contents.span().offset() + start).into(), contents.span().len());
+        Ok(Box::new(MietteSpanContents::new_named(self.name.to_owned(), contents.data(), absolute, line, contents.column(), contents.line_count())))
     }
 }
 
@@ -88,13 +93,13 @@ struct Report<'a> {
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&super::printable(&self.diagnostic.message))
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&super::printable(&self.diagnostic.message))
     }
 }
 
@@ -114,7 +119,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_deref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.diagnostic.help.as_deref().map(|help| Box::new(super::printable(help).into_owned()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -130,7 +135,7 @@ impl miette::Diagnostic for Report<'_> {
 }
 
 fn non_empty(message: &str) -> Option<String> {
-    (!message.is_empty()).then(|| message.to_owned())
+    (!message.is_empty()).then(|| super::printable(message).into_owned())
 }
 
 fn to_miette(span: Span) -> SourceSpan {

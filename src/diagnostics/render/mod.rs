@@ -51,5 +51,15 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// `text` safe to print on a terminal: control characters and bidirectional overrides
+/// (which names in a hostile document may hold) are shown as `\u{…}` escapes.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect())
+}
+
 /// Lines longer than this (minified JSON) are not drawn: the position is given instead.
 const MAX_SNIPPET_LINE: usize = 400;

@@ -296,6 +296,7 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
     };
     let mut values: Vec<String> = Vec::with_capacity(elements.len());
     let mut first_positions: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut folded_positions: BTreeMap<String, usize> = BTreeMap::new();
     let mut ok = true;
     for (idx, element) in elements.iter().enumerate() {
         let origin = Origin::new(object.pointer.key("values").index(idx), element.span);
@@ -308,8 +309,14 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
             ok = false;
             continue;
         };
+        // MariaDB compares enum values ignoring case and trailing spaces.
+        let mariadb_key = text.trim_end_matches(' ').to_lowercase();
         let issue = if text.is_empty() {
             Some(("enum value is empty".to_owned(), "give the value at least one character".to_owned()))
+        } else if text.contains(char::is_control) {
+            Some(("enum value contains a control character".to_owned(), "remove it; enum values are printable text".to_owned()))
+        } else if text.ends_with(' ') {
+            Some(("enum value ends with a space".to_owned(), "remove the trailing space; MariaDB drops it and would then not recognise the value".to_owned()))
         } else if text.len() > 63 {
             Some((
                 format!("enum value is {} bytes long, over 63", text.len()),
@@ -317,7 +324,17 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
             ))
         } else {
             let first = *first_positions.entry(text.as_ref()).or_insert(idx);
-            (first != idx).then(|| (format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
+            let folded = *folded_positions.entry(mariadb_key).or_insert(idx);
+            if first != idx {
+                Some((format!("enum value `{text}` is listed twice"), format!("remove the repetition (first at position {})", first + 1)))
+            } else if folded != idx {
+                Some((
+                    format!("enum value `{text}` differs from value {} only in case", folded + 1),
+                    "MariaDB compares enum values ignoring case; rename one of them".to_owned(),
+                ))
+            } else {
+                None
+            }
         };
         if let Some((message, help)) = issue {
             diagnostics.push(Diagnostic::new(Code::EnumValues, &origin, message).with_label("invalid enum value").with_help(help));

@@ -505,10 +505,17 @@ fn choose_partner(schema: &Schema, entries: &[Entry], by_ends: &EntriesByEnds, i
     if entry.failed || candidates.iter().any(|&other| entries[other].failed) {
         return Choice::Undecided;
     }
-    let names: Vec<String> = candidates.iter().map(|&other| format!("`{}`", entries[other].decl.back_populates.value)).collect();
+    // At most five names: a table may hold hundreds of candidates.
+    let shown = if kept.is_empty() { &candidates } else { &kept };
+    let mut names: Vec<String> = shown.iter().take(5).map(|&other| format!("`{}`", entries[other].decl.back_populates.value)).collect();
+    if shown.len() > 5 {
+        names.push(format!("and {} more", shown.len() - 5));
+    }
+    let suggestion =
+        if diagnostics.take_suggestion() { stem_suggestion(schema, entry, candidates.iter().take(20).map(|&other| &entries[other])) } else { None };
     let help = match entry.decl.kind {
         RelationKind::ManyToMany => "give both sides the same `\"secondary\"` association table, different for each pair".to_owned(),
-        _ => stem_suggestion(schema, entry, candidates.iter().map(|&other| &entries[other])).unwrap_or_else(|| {
+        _ => suggestion.unwrap_or_else(|| {
             "make the `one_to_many` side's `back_populates` equal the `many_to_one` foreign key without `_id` (`author_id` → `author`), and give `foreign_key` on the `many_to_one` side".to_owned()
         }),
     };
@@ -516,12 +523,21 @@ fn choose_partner(schema: &Schema, entries: &[Entry], by_ends: &EntriesByEnds, i
         Diagnostic::new(
             Code::RelPartnerAmbiguous,
             &entry.decl.origin_for_table(),
-            format!(
-                "cannot tell which relationship of `{}` pairs with this one: {} candidates ({})",
-                schema.table(entry.target).name,
-                candidates.len(),
-                names.join(", ")
-            ),
+            if kept.is_empty() {
+                format!(
+                    "cannot tell which relationship of `{}` pairs with this one: none of its {} candidates ({}) matches by foreign key",
+                    schema.table(entry.target).name,
+                    candidates.len(),
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "cannot tell which relationship of `{}` pairs with this one: {} candidates match ({})",
+                    schema.table(entry.target).name,
+                    kept.len(),
+                    names.join(", ")
+                )
+            },
         )
         .with_label(if kept.is_empty() { "no candidate matches" } else { "several candidates match" })
         .with_help(help),

@@ -5,13 +5,13 @@
 //! Invariant: everything a template prints is either a [`PyIdent`], a [`PyStr`], or a
 //! fragment assembled here from them; raw schema text never reaches a template.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr, attribute_idents, comment_text, module_ident};
 use crate::ir::literal::{DefaultValue, interpret};
-use crate::ir::{ColumnSource, DbType, OnDelete, RelationKind, ScalarType, Schema, TableId};
+use crate::ir::{ColumnId, ColumnRef, ColumnSource, DbType, OnDelete, RelationKind, ScalarType, Schema, TableId};
 use crate::order::BuildOrder;
 
 /// The whole project.
@@ -72,7 +72,8 @@ impl ProjectView {
     pub fn new(schema: &Schema, order: &BuildOrder) -> Self {
         let modules = module_names(schema);
         let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id)).collect();
-        let names = Names { schema, modules: &modules, attributes: &attributes };
+        let enums = enum_names(schema);
+        let names = Names { schema, enum_types: &enums, modules: &modules, attributes: &attributes };
         let models = order.tables.iter().map(|&table_id| model(&names, order, table_id)).collect::<Vec<_>>();
         let mut models = models;
         models.sort_by(|a, b| a.module.cmp(&b.module));
@@ -116,6 +117,8 @@ impl ProjectView {
 /// Names shared by every view: module names per table, attribute identifiers per table.
 pub(super) struct Names<'a> {
     pub(super) schema: &'a Schema,
+    /// The type name of every enumeration, by its (non-foreign-key) column.
+    pub(super) enum_types: &'a BTreeMap<ColumnRef, String>,
     pub(super) modules: &'a [PyIdent],
     /// Per table: column attributes, then relationship attributes, in that order.
     pub(super) attributes: &'a [Vec<PyIdent>],
@@ -156,8 +159,10 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         if column.nullable {
             py_type.push_str(" | None");
         }
-        let mut args: Vec<Expr> =
-            vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), sql_type(table.name.as_str(), column.name.as_str(), &column.ty)];
+        let mut args: Vec<Expr> = vec![
+            Expr::atom(PyStr::new(column.name.as_str()).to_string()),
+            sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty),
+        ];
         if let Some(key) = &column.foreign_key {
             let target = schema.qualified(key.target);
             let mut fk_args = vec![PyStr::new(target).to_string()];
@@ -348,7 +353,7 @@ fn python_type(ty: &ScalarType) -> &'static str {
 }
 
 /// The SQLAlchemy type expression of a column.
-fn sql_type(table: &str, column: &str, ty: &ScalarType) -> Expr {
+fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType) -> Expr {
     let atom = match ty {
         ScalarType::Integer => "sa.Integer()".to_owned(),
         ScalarType::String { length } => format!("sa.String({length})"),
@@ -361,7 +366,8 @@ fn sql_type(table: &str, column: &str, ty: &ScalarType) -> Expr {
         ScalarType::Float => "sa.Double()".to_owned(),
         ScalarType::Enum { values } => {
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
-            args.push(Expr::atom(format!("name={}", PyStr::new(enum_type_name(table, column)))));
+            let name = names.enum_types.get(&enum_root(names.schema, column)).cloned().unwrap_or_default();
+            args.push(Expr::atom(format!("name={}", PyStr::new(name))));
             args.push(Expr::atom("native_enum=True"));
             args.push(Expr::atom("create_constraint=True"));
             args.push(Expr::atom("validate_strings=True"));
@@ -371,9 +377,49 @@ fn sql_type(table: &str, column: &str, ty: &ScalarType) -> Expr {
     Expr::Atom(atom)
 }
 
-/// FORMAT.md §5: `<table>_<column>`, shortened with a hash past 63 characters.
-pub fn enum_type_name(table: &str, column: &str) -> String {
-    constraint_name("", &format!("{table}_{column}"))
+/// FORMAT.md §5: each enumeration's type name is `<table>_<column>`, shortened with a
+/// hash past 63 characters. A name that another enumeration or a table already has
+/// (`a_b.c` and `a.b_c`; PostgreSQL gives every table a type of its name) gets a hash
+/// suffix, so every type name is distinct.
+fn enum_names(schema: &Schema) -> BTreeMap<ColumnRef, String> {
+    let mut taken: BTreeSet<String> = schema.tables.iter().map(|table| table.name.to_string()).collect();
+    let mut names = BTreeMap::new();
+    for (table_id, table) in schema.tables() {
+        for (column_id, column) in table.columns() {
+            if column.foreign_key.is_some() || !matches!(column.ty, ScalarType::Enum { .. }) {
+                continue;
+            }
+            let base = constraint_name("", &format!("{}_{}", table.name, column.name));
+            let name = if taken.contains(&base) {
+                // Identifiers are ASCII, so any byte index is a character boundary.
+                format!("{}_{:08x}", &base[..base.len().min(54)], fnv(&format!("{}.{}", table.name, column.name)) & 0xffff_ffff)
+            } else {
+                base
+            };
+            taken.insert(name.clone());
+            names.insert(ColumnRef { table: table_id, column: column_id }, name);
+        }
+    }
+    names
+}
+
+/// The column whose enumeration a foreign-key column shares (the end of its chain).
+fn enum_root(schema: &Schema, mut column: ColumnRef) -> ColumnRef {
+    let mut steps = 0;
+    while let Some(key) = &schema.column(column).foreign_key {
+        column = key.target;
+        steps += 1;
+        // Lowering rejects loops; the bound only guards against a bug.
+        if steps > schema.tables.len() * 64 {
+            break;
+        }
+    }
+    column
+}
+
+/// FNV-1a: stable across platforms and releases, unlike the standard hasher.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// `prefix_body`, or a shortened name with a stable hash when over PostgreSQL's 63 bytes.
@@ -382,8 +428,7 @@ pub fn constraint_name(prefix: &str, body: &str) -> String {
     if name.len() <= 63 {
         return name;
     }
-    // FNV-1a: stable across platforms and releases, unlike the standard hasher.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    let hash = fnv(&name);
     let mut cut = 54;
     while !name.is_char_boundary(cut) {
         cut -= 1;
@@ -457,13 +502,15 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         let mut indexes = Vec::new();
         let mut constraints: Vec<Expr> = Vec::new();
         for (column_idx, column) in table.columns.iter().enumerate() {
-            let mut column_args: Vec<Expr> =
-                vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), sql_type(table_name, column.name.as_str(), &column.ty)];
+            let mut column_args: Vec<Expr> = vec![
+                Expr::atom(PyStr::new(column.name.as_str()).to_string()),
+                sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty),
+            ];
             // A foreign key to an enum shares its target's type, created with the target.
             if let ScalarType::Enum { .. } = column.ty
                 && column.foreign_key.is_none()
             {
-                enum_types.push(enum_type_name(table_name, column.name.as_str()));
+                enum_types.push(names.enum_types.get(&ColumnRef { table: table_id, column: ColumnId(column_idx) }).cloned().unwrap_or_default());
             }
             column_args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
             if column.primary_key && column.ty == ScalarType::Integer {
