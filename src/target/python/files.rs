@@ -4,7 +4,7 @@
 use askama::Template;
 
 use super::api::ApiView;
-use super::tests::TestModuleView;
+use super::tests::{OnParentDelete, TestModuleView};
 use super::view::{MigrationView, ModelView, ProjectView};
 use crate::target::FileSet;
 

@@ -29,6 +29,29 @@ pub struct TestModuleView {
     pub update: Option<(PyStr, String)>,
     /// Whether the module needs `tests.values`.
     pub uses_values: bool,
+    /// One test per foreign key: deleting the referenced row, and what ON DELETE does.
+    pub parent_deletes: Vec<ParentDelete>,
+}
+
+/// What deleting the row a foreign key references must do.
+pub struct ParentDelete {
+    /// The test function's name.
+    pub test: String,
+    /// The JSON name of the foreign-key column.
+    pub column: PyStr,
+    /// The referenced table's URL.
+    pub parent_path: String,
+    pub expect: OnParentDelete,
+}
+
+/// The expected outcome of deleting a referenced row.
+pub enum OnParentDelete {
+    /// RESTRICT / NO ACTION: 409, the row stays.
+    Refused,
+    /// CASCADE: 204, the row is gone.
+    Cascades,
+    /// SET NULL: 204, the row's key is null.
+    SetsNull,
 }
 
 pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
@@ -123,7 +146,38 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         (PyStr::new(column.name.as_str()), value)
     });
     let uses_values = update.as_ref().is_some_and(|(_, value)| value.contains("values."));
-    TestModuleView { factory: format!("create_{module}"), module, path: format!("/api/v1/{}", table.name), key_names, list_call, update, uses_values }
+    let mut parent_deletes = Vec::new();
+    for column in &table.columns {
+        let Some(key) = &column.foreign_key else { continue };
+        let parent = schema.table(key.target.table);
+        let sole_key = parent.primary_key().count() == 1 && schema.column(key.target).primary_key;
+        let created = !column.nullable || column.default.is_some();
+        if key.target.table == table_id || !sole_key || !created || parent.options.use_soft_delete || column.primary_key {
+            continue;
+        }
+        let expect = match key.on_delete {
+            crate::ir::OnDelete::Restrict | crate::ir::OnDelete::NoAction => OnParentDelete::Refused,
+            crate::ir::OnDelete::Cascade => OnParentDelete::Cascades,
+            crate::ir::OnDelete::SetNull => OnParentDelete::SetsNull,
+            crate::ir::OnDelete::SetDefault => continue,
+        };
+        parent_deletes.push(ParentDelete {
+            test: format!("test_deleting_the_row_{}_references", column.name.as_str().to_ascii_lowercase()),
+            column: PyStr::new(column.name.as_str()),
+            parent_path: format!("/api/v1/{}", parent.name),
+            expect,
+        });
+    }
+    TestModuleView {
+        factory: format!("create_{module}"),
+        module,
+        path: format!("/api/v1/{}", table.name),
+        key_names,
+        list_call,
+        update,
+        uses_values,
+        parent_deletes,
+    }
 }
 
 /// A column the update test can change and compare exactly.

@@ -223,6 +223,11 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
                 args.push(format!("remote_side={}", PyStr::new(format!("[{class}.{remote}]"))));
             }
         }
+        // The database applies ON DELETE; the ORM must not null out children itself
+        // (which would bypass RESTRICT).
+        if relation.kind == RelationKind::OneToMany {
+            args.push("passive_deletes=\"all\"".to_owned());
+        }
         if let Some(association) = relation.association {
             args.push(format!("secondary={}", PyStr::new(schema.table(association.table).name.as_str())));
             if relation.read_only || association_has_relations(schema, association.table) {

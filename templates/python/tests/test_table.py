@@ -48,3 +48,22 @@ def test_bad_pagination_and_sorting_are_rejected(client: TestClient) -> None:
     assert client.get(PATH, params={"offset": -1}).status_code == 422
     assert client.get(PATH, params={"sort": "__not_a_column__"}).status_code == 422
     assert client.get(PATH, params={"__not_a_column__": 1}).status_code == 422
+{%- for delete in test.parent_deletes %}
+
+
+def {{ delete.test }}(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+    parent = row[{{ delete.column }}]
+    response = client.delete(f"{{ delete.parent_path }}/{parent}")
+{%- match delete.expect %}
+{%- when OnParentDelete::Refused %}
+    assert response.status_code == 409, response.text
+    assert client.get(_url(row)).status_code == 200
+{%- when OnParentDelete::Cascades %}
+    assert response.status_code == 204, response.text
+    assert client.get(_url(row)).status_code == 404
+{%- when OnParentDelete::SetsNull %}
+    assert response.status_code == 204, response.text
+    assert client.get(_url(row)).json()[{{ delete.column }}] is None
+{%- endmatch %}
+{%- endfor %}
