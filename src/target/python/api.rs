@@ -32,9 +32,8 @@ pub struct ApiView {
     pub soft_delete: bool,
     /// Module-level `Literal[…]` aliases of the enum columns, laid out.
     pub enum_aliases: Vec<String>,
-    /// The router's imports of its model and schemas, laid out.
-    pub model_import: String,
-    pub schema_import: String,
+    /// The router's `from app… import …` block, sorted by module as isort wants it.
+    pub first_party_imports: String,
     /// The signatures (`def …:`) of the five routes, laid out.
     pub list_signature: String,
     pub create_signature: String,
@@ -46,6 +45,23 @@ pub struct ApiView {
     pub return_row: String,
     /// `import datetime` / `import decimal` when the key's types need them.
     pub router_stdlib: Vec<String>,
+    /// The many-to-many link routes (`/{key}/{relation}[/{other key}]`).
+    pub links: Vec<LinkView>,
+}
+
+/// The routes of one writable many-to-many attribute.
+pub struct LinkView {
+    /// The relationship attribute on the model.
+    pub attr: PyIdent,
+    pub target_class: String,
+    pub list_decorator: String,
+    pub list_signature: String,
+    pub link_decorator: String,
+    pub link_signature: String,
+    pub unlink_decorator: String,
+    pub unlink_signature: String,
+    /// `other = crud.get_or_404(…)` for the linked row, laid out.
+    pub fetch_other: String,
 }
 
 /// JSON names that are the list endpoint's own parameters, so no filter can use them.
@@ -118,7 +134,7 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let mut key_imports = Imports::default();
     let key: Vec<(PyIdent, String)> =
         table.primary_key().map(|(column_id, column)| (names.column_attr(table_id, column_id.0).clone(), path_type(column, &mut key_imports))).collect();
-    let router_stdlib = key_imports.stdlib;
+
     let key_names: Vec<String> = key.iter().map(|(attr, _)| attr.to_string()).collect();
     let key_path: String = key_names.iter().flat_map(|attr| ["/{", attr.as_str(), "}"]).collect();
     let key_tuple = if key_names.len() == 1 { format!("({},)", key_names[0]) } else { format!("({})", key_names.join(", ")) };
@@ -136,17 +152,31 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let mut with_body = key_parameters.clone();
     with_body.push(Expr::atom(format!("body: {class}Update")));
     let schema_names: Vec<String> = ["Create", "Page", "Query", "Read", "Update"].iter().map(|suffix| format!("{class}{suffix}")).collect();
+    let (links, link_imports) = links(names, table_id, &key_parameters, &key_path, &module, &mut key_imports);
     ApiView {
         module: PyIdent::clone(&names.modules[table_id.0]),
         enum_aliases,
-        model_import: layout::import(&format!("app.models.{module}"), &[class]),
-        schema_import: layout::import(&format!("app.schemas.{module}"), &schema_names.iter().map(String::as_str).collect::<Vec<_>>()),
+        first_party_imports: {
+            let mut import_lines: Vec<(String, String)> = link_imports;
+            import_lines.push(("app".to_owned(), "from app import crud".to_owned()));
+            if key_imports.types.contains("KeyInt") {
+                import_lines.push(("app.types".to_owned(), "from app.types import KeyInt".to_owned()));
+            }
+            let db_names: &[&str] = if table.options.use_soft_delete { &["get_session", "utcnow"] } else { &["get_session"] };
+            import_lines.push(("app.db".to_owned(), layout::import("app.db", db_names)));
+            import_lines.push((format!("app.models.{module}"), layout::import(&format!("app.models.{module}"), &[class])));
+            let schema_module = format!("app.schemas.{module}");
+            import_lines.push((schema_module.clone(), layout::import(&schema_module, &schema_names.iter().map(String::as_str).collect::<Vec<_>>())));
+            import_lines.sort();
+            import_lines.into_iter().map(|(_, line)| line).collect::<Vec<_>>().join("\n")
+        },
         list_signature: signature("list", vec![Expr::atom(format!("query: typing.Annotated[{class}Query, fastapi.Query()]"))], "dict[str, typing.Any]"),
         create_signature: signature("create", vec![Expr::atom(format!("body: {class}Create"))], class),
         read_signature: signature("read", key_parameters.clone(), class),
         update_signature: signature("update", with_body, class),
         delete_signature: signature("delete", key_parameters, "fastapi.Response"),
-        router_stdlib: router_stdlib.into_iter().collect(),
+        router_stdlib: key_imports.stdlib.iter().cloned().collect(),
+        links,
         fetch_row: layout::layout(4, "row = ", &lookup, ""),
         return_row: layout::layout(4, "return ", &lookup, ""),
         class_name: table.class_name.to_string(),
@@ -203,6 +233,78 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         ),
         soft_delete: table.options.use_soft_delete,
     }
+}
+
+/// The link routes of `table_id`'s writable many-to-many attributes, and the imports
+/// they need.
+fn links(
+    names: &Names<'_>,
+    table_id: TableId,
+    key_parameters: &[Expr],
+    key_path: &str,
+    module: &str,
+    imports: &mut Imports,
+) -> (Vec<LinkView>, Vec<(String, String)>) {
+    let schema = names.schema;
+    let mut links = Vec::new();
+    let mut link_imports = BTreeSet::new();
+    for relation in schema.relations_of(table_id) {
+        let Some(association) = relation.association else { continue };
+        if relation.read_only || super::view::association_has_relations(schema, association.table) {
+            continue;
+        }
+        let Some(attr) = names.relation_attr(table_id, relation.name.as_str()).cloned() else { continue };
+        let target = schema.table(relation.target);
+        let target_class = target.class_name.to_string();
+        let target_module = &names.modules[relation.target.0];
+        link_imports.insert((format!("app.models.{target_module}"), layout::import(&format!("app.models.{target_module}"), &[target_class.as_str()])));
+        link_imports.insert((
+            format!("app.schemas.{target_module}"),
+            layout::import(&format!("app.schemas.{target_module}"), &[format!("{target_class}Read").as_str()]),
+        ));
+        let other: Vec<(String, String)> = target
+            .primary_key()
+            .map(|(column_id, column)| (format!("other_{}", names.column_attr(relation.target, column_id.0)), path_type(column, imports)))
+            .collect();
+        let other_path: String = other.iter().flat_map(|(name, _)| ["/{", name.as_str(), "}"]).collect();
+        let other_tuple = if other.len() == 1 {
+            format!("({},)", other[0].0)
+        } else {
+            format!("({})", other.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        let segment = relation.name.as_str();
+        let function = |verb: &str, extra: &[(String, String)], returns: &str| {
+            let mut parameters = key_parameters.to_vec();
+            parameters.extend(extra.iter().map(|(name, annotation)| Expr::atom(format!("{name}: {annotation}"))));
+            parameters.push(Expr::atom("session: _Session"));
+            layout::layout(
+                0,
+                "",
+                &Expr::Call { head: format!("def {verb}_{module}_{segment}"), args: parameters, tail: format!(" -> {returns}:"), square: false },
+                "",
+            )
+        };
+        let decorator = |method: &str, path: String, extra: &str| {
+            layout::layout(0, "@", &Expr::call(format!("router.{method}"), vec![Expr::atom(PyStr::new(path).to_string()), Expr::atom(extra.to_owned())]), "")
+        };
+        links.push(LinkView {
+            list_decorator: decorator("get", format!("{key_path}/{segment}"), &format!("response_model=list[{target_class}Read]")),
+            list_signature: function("list", &[], &format!("list[{target_class}]")),
+            link_decorator: decorator("put", format!("{key_path}/{segment}{other_path}"), "status_code=204"),
+            link_signature: function("link", &other, "fastapi.Response"),
+            unlink_decorator: decorator("delete", format!("{key_path}/{segment}{other_path}"), "status_code=204"),
+            unlink_signature: function("unlink", &other, "fastapi.Response"),
+            fetch_other: layout::layout(
+                4,
+                "other = ",
+                &Expr::call("crud.get_or_404", vec![Expr::atom("session"), Expr::atom(target_class.clone()), Expr::atom(other_tuple)]),
+                "",
+            ),
+            attr,
+            target_class,
+        });
+    }
+    (links, link_imports.into_iter().collect())
 }
 
 /// Whether a client may set the column: not an autoincrement key, not an option column.
@@ -367,7 +469,10 @@ fn input_base_type(ty: &ScalarType, imports: &mut Imports) -> String {
 /// A path parameter's annotation, with the bounds that keep bad ids a 422.
 fn path_type(column: &Column, imports: &mut Imports) -> String {
     match &column.ty {
-        ScalarType::Integer => "typing.Annotated[int, fastapi.Path(ge=-2147483648, le=2147483647)]".to_owned(),
+        ScalarType::Integer => {
+            imports.types.insert("KeyInt");
+            "KeyInt".to_owned()
+        }
         ScalarType::String { length } => format!("typing.Annotated[str, fastapi.Path(max_length={length})]"),
         other => plain_type(other, imports),
     }

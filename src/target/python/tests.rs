@@ -31,6 +31,18 @@ pub struct TestModuleView {
     pub uses_values: bool,
     /// One test per foreign key: deleting the referenced row, and what ON DELETE does.
     pub parent_deletes: Vec<ParentDelete>,
+    /// One test per writable many-to-many attribute: link, list, unlink.
+    pub links: Vec<LinkTest>,
+}
+
+/// The link routes of one many-to-many attribute.
+pub struct LinkTest {
+    pub test: String,
+    /// The URL segment after the row's key.
+    pub segment: String,
+    pub target_factory: String,
+    /// The JSON names of the linked table's key, as a Python tuple literal.
+    pub target_key: String,
 }
 
 /// What deleting the row a foreign key references must do.
@@ -168,7 +180,24 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
             expect,
         });
     }
+    let links = schema
+        .relations_of(table_id)
+        .filter(|relation| {
+            relation.association.is_some_and(|association| !relation.read_only && !super::view::association_has_relations(schema, association.table))
+        })
+        .map(|relation| {
+            let target = schema.table(relation.target);
+            let key: Vec<String> = target.primary_key().map(|(_, column)| PyStr::new(column.name.as_str()).to_string()).collect();
+            LinkTest {
+                test: format!("test_link_{}", relation.name.as_str().to_ascii_lowercase()),
+                segment: relation.name.to_string(),
+                target_factory: format!("create_{}", names.modules[relation.target.0]),
+                target_key: if key.len() == 1 { format!("({},)", key[0]) } else { format!("({})", key.join(", ")) },
+            }
+        })
+        .collect();
     TestModuleView {
+        links,
         factory: format!("create_{module}"),
         module,
         path: format!("/api/v1/{}", table.name),

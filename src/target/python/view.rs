@@ -129,7 +129,7 @@ impl Names<'_> {
         &self.attributes[table.0][column]
     }
 
-    fn relation_attr(&self, table: TableId, name: &str) -> Option<&PyIdent> {
+    pub(super) fn relation_attr(&self, table: TableId, name: &str) -> Option<&PyIdent> {
         let columns = self.schema.table(table).columns.len();
         self.schema.relations_of(table).position(|relation| relation.name.as_str() == name).map(|idx| &self.attributes[table.0][columns + idx])
     }
@@ -310,7 +310,7 @@ fn markdown_text(text: &str) -> String {
 
 /// True when the association table is itself the owner or target of declared
 /// relationships, so a many-to-many through it must not write rows on its own.
-fn association_has_relations(schema: &Schema, table: TableId) -> bool {
+pub(super) fn association_has_relations(schema: &Schema, table: TableId) -> bool {
     schema.relations.iter().any(|relation| relation.association.is_none() && (relation.owner == table || relation.target == table))
 }
 

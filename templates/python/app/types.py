@@ -4,6 +4,7 @@
 import datetime
 from typing import Annotated
 
+import fastapi
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 
@@ -22,3 +23,6 @@ Int32 = Annotated[StrictInt, Field(ge=-2147483648, le=2147483647)]
 
 Bool = StrictBool
 """`true` or `false`, never a string or number."""
+
+KeyInt = Annotated[int, fastapi.Path(ge=-2147483648, le=2147483647)]
+"""An integer key in a URL: out of the 32-bit range is a 422, never a database error."""

@@ -67,3 +67,17 @@ def {{ delete.test }}(client: TestClient) -> None:
     assert client.get(_url(row)).json()[{{ delete.column }}] is None
 {%- endmatch %}
 {%- endfor %}
+{%- for link in test.links %}
+
+
+def {{ link.test }}(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+    other = factories.{{ link.target_factory }}(client)
+    other_key = "".join(f"/{other[name]}" for name in {{ link.target_key }})
+    url = f"{_url(row)}/{{ link.segment }}"
+    assert client.put(url + other_key).status_code == 204
+    assert client.put(url + other_key).status_code == 204
+    assert other in client.get(url).json()
+    assert client.delete(url + other_key).status_code == 204
+    assert client.get(url).json() == []
+{%- endfor %}

@@ -8,10 +8,7 @@ import typing
 import fastapi
 from sqlalchemy import orm
 
-from app import crud
-from app.db import get_session{% if api.soft_delete %}, utcnow{% endif %}
-{{ api.model_import }}
-{{ api.schema_import }}
+{{ api.first_party_imports }}
 
 {{ api.router_line }}
 
@@ -85,3 +82,34 @@ def _live(row: {{ api.class_name }}) -> bool:
 {%- endif %}
     crud.commit(session)
     return fastapi.Response(status_code=204)
+{%- for link in api.links %}
+
+
+{{ link.list_decorator }}
+{{ link.list_signature }}
+    """The linked `{{ link.target_class }}` rows."""
+{{ api.fetch_row }}
+    return list(row.{{ link.attr }})
+
+
+{{ link.link_decorator }}
+{{ link.link_signature }}
+    """Links the two rows (nothing changes if they are linked already)."""
+{{ api.fetch_row }}
+{{ link.fetch_other }}
+    if other not in row.{{ link.attr }}:
+        row.{{ link.attr }}.append(other)
+        crud.commit(session)
+    return fastapi.Response(status_code=204)
+
+
+{{ link.unlink_decorator }}
+{{ link.unlink_signature }}
+    """Unlinks the two rows (nothing changes if they are not linked)."""
+{{ api.fetch_row }}
+{{ link.fetch_other }}
+    if other in row.{{ link.attr }}:
+        row.{{ link.attr }}.remove(other)
+        crud.commit(session)
+    return fastapi.Response(status_code=204)
+{%- endfor %}
