@@ -8,8 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CompileArgs, ExitStatus, Printer, input};
-use crate::compile;
+use super::{CompileArgs, ExitStatus, Printer};
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::emit::{self, EmitError, EmitOptions, WriteReport};
@@ -36,20 +35,12 @@ pub struct GenerateArgs {
 }
 
 pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
-    let source = match input::read(&args.file, args.compile.max_bytes) {
-        Ok(source) => source,
-        Err(message) => {
-            printer.err(&format!("error: {message}\n"));
-            return ExitStatus::Error;
-        }
+    let (source, compilation) = match super::compile_valid(&args.file, &args.compile, printer) {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
     };
-    let compilation = compile(&source, &args.compile.options());
     let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
-    let Some((schema, order)) = compilation.valid_schema() else {
-        printer.err(&render::human(&source, &compilation.diagnostics, style));
-        printer.err(&super::validate::summary(source.name(), &compilation.diagnostics, true));
-        return ExitStatus::Invalid;
-    };
+    let Some((schema, order)) = compilation.valid_schema() else { return ExitStatus::Invalid };
     // Warnings are worth seeing on every run; notes are for `validate`.
     let warnings = warnings(&compilation.diagnostics);
     if !warnings.is_empty() {

@@ -149,6 +149,23 @@ impl CompileArgs {
     }
 }
 
+/// Reads and compiles `file` for a command that needs a valid document: an unreadable
+/// file or an invalid document is reported here, and its exit status returned instead.
+fn compile_valid(file: &str, args: &CompileArgs, printer: &mut Printer) -> Result<(crate::source::Source, crate::Compilation), ExitStatus> {
+    let source = input::read(file, args.max_bytes).map_err(|message| {
+        printer.err(&format!("error: {message}\n"));
+        ExitStatus::Error
+    })?;
+    let compilation = crate::compile(&source, &args.options());
+    if !compilation.is_valid() {
+        let style = crate::diagnostics::render::HumanStyle { color: printer.stderr_color(args.color), ..Default::default() };
+        printer.err(&crate::diagnostics::render::human(&source, &compilation.diagnostics, style));
+        printer.err(&validate::summary(source.name(), &compilation.diagnostics, true));
+        return Err(ExitStatus::Invalid);
+    }
+    Ok((source, compilation))
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
     match cli.command {

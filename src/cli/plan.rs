@@ -2,9 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::{CompileArgs, ExitStatus, Printer, input};
-use crate::compile;
-use crate::diagnostics::render::{self, HumanStyle};
+use super::{CompileArgs, ExitStatus, Printer};
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, Args)]
@@ -27,20 +25,11 @@ pub enum PlanFormat {
 }
 
 pub(crate) fn run(args: &PlanArgs, printer: &mut Printer) -> ExitStatus {
-    let source = match input::read(&args.file, args.compile.max_bytes) {
-        Ok(source) => source,
-        Err(message) => {
-            printer.err(&format!("error: {message}\n"));
-            return ExitStatus::Error;
-        }
+    let (_, compilation) = match super::compile_valid(&args.file, &args.compile, printer) {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
     };
-    let compilation = compile(&source, &args.compile.options());
-    let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
-    let Some((schema, order)) = compilation.valid_schema() else {
-        printer.err(&render::human(&source, &compilation.diagnostics, style));
-        printer.err(&super::validate::summary(source.name(), &compilation.diagnostics, true));
-        return ExitStatus::Invalid;
-    };
+    let Some((schema, order)) = compilation.valid_schema() else { return ExitStatus::Invalid };
     let plan = Plan::new(schema, order);
     match args.format {
         PlanFormat::Human => printer.out(&plan.to_human()),
