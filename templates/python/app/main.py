@@ -1,9 +1,12 @@
 {% include "python/_partials/header.py" %}
 """The FastAPI application: `uvicorn app.main:app`."""
 
+import json
+
 import sqlalchemy as sa
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from app import models
 from app.db import engine
@@ -15,6 +18,22 @@ app = FastAPI(title={{ project.title }}, version="0.1.0")
 _MODELS = models.__all__
 for router in ROUTERS:
     app.include_router(router)
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(_request: Request, error: RequestValidationError) -> Response:
+    """422 with where and why, never the input itself: echoing it could fail to encode
+    (a lone surrogate, an infinite number) and turn a client error into a 500."""
+    details = [
+        {
+            "type": str(item.get("type")),
+            "loc": [str(part) for part in item.get("loc", ())],
+            "msg": str(item.get("msg")),
+        }
+        for item in error.errors()
+    ]
+    body = json.dumps({"detail": details}, ensure_ascii=True, allow_nan=False)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 @app.get("/health")
