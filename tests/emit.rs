@@ -777,3 +777,25 @@ fn a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     assert_eq!(tree(&out), new_tree);
     assert!(siblings(&out).is_empty(), "leftovers: {:?}", siblings(&out));
 }
+
+#[test]
+fn the_generated_extensions_module_is_the_users_to_keep() {
+    let (dir, out) = scratch();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, document(2)).expect("write the schema");
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["generate", path_str(&schema), "-o", path_str(&out)];
+        args.extend_from_slice(extra);
+        backbone(&args)
+    };
+    assert!(generate(&[]).status.success());
+    let extensions = out.join("app/extensions.py");
+    assert!(read(&out, "app/extensions.py").starts_with("# This file is yours"));
+    std::fs::write(&extensions, "def register(app):\n    app.title = 'mine'\n").expect("edit the user file");
+    // Neither a regeneration nor --force touches it, and --check does not count it.
+    assert!(generate(&[]).status.success());
+    assert!(generate(&["--force"]).status.success());
+    assert_eq!(read(&out, "app/extensions.py"), "def register(app):\n    app.title = 'mine'\n");
+    let check = generate(&["--check"]);
+    assert!(check.status.success(), "{}", text(&check.stdout));
+}

@@ -114,6 +114,8 @@ pub(super) fn render(project: &ProjectView) -> FileSet {
     for (path, contents) in STATIC_FILES {
         files.generated(path, contents.to_owned());
     }
+    // Created once for the user's own code; never overwritten (see `emit`).
+    files.user_owned("app/extensions.py", include_str!("../../../templates/python/app/extensions.py").to_owned());
     files.generated("migrations/versions/0001_initial.py", text(&MigrationFile { migration: &project.migration }));
     files
 }

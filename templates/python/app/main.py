@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app import models
 from app.db import engine
+from app.extensions import register
 from app.routes import ROUTERS
 
 app = FastAPI(title={{ project.title }}, version="0.1.0")
@@ -18,6 +19,8 @@ app = FastAPI(title={{ project.title }}, version="0.1.0")
 _MODELS = models.__all__
 for router in ROUTERS:
     app.include_router(router)
+# Your own additions live in app/extensions.py, which regeneration never touches.
+register(app)
 
 
 @app.exception_handler(RequestValidationError)
