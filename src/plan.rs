@@ -38,7 +38,7 @@ pub struct PlannedPair {
     /// `Class.attribute` of the first side.
     pub left: String,
     /// The first side's kind (`one_to_many`, `many_to_one`, `many_to_many`).
-    pub kind: &'static str,
+    pub kind: RelationKind,
     /// `Class.attribute` of the second side.
     pub right: String,
     /// The foreign key (`table.column`) or association table behind the pair.
@@ -82,7 +82,7 @@ impl Plan {
             let synthesized = relation.declared.is_some() && !declared.contains(&(relation.target, relation.back_populates.as_str()));
             relationships.push(PlannedPair {
                 left: format!("{}.{}", schema.table(relation.owner).class_name, relation.name),
-                kind: relation.kind.as_str(),
+                kind: relation.kind,
                 right: format!("{}.{}", schema.table(relation.target).class_name, relation.back_populates),
                 through,
                 synthesized,
@@ -118,9 +118,9 @@ impl Plan {
         let _ = writeln!(out, "\nrelationships ({}):", self.relationships.len());
         for pair in &self.relationships {
             let arrow = match pair.kind {
-                kind if kind == RelationKind::OneToMany.as_str() => "1 ─< n",
-                kind if kind == RelationKind::ManyToOne.as_str() => "n >─ 1",
-                _ => "n >─< n",
+                RelationKind::OneToMany => "1 ─< n",
+                RelationKind::ManyToOne => "n >─ 1",
+                RelationKind::ManyToMany => "n >─< n",
             };
             let added = if pair.synthesized { "  (second side added)" } else { "" };
             let read_only = if pair.read_only { "  (read-only: create rows through the association table)" } else { "" };

@@ -10,7 +10,6 @@ pub struct Printer {
     write_error: Option<std::io::Error>,
     stdout: Box<dyn Write>,
     stderr: Box<dyn Write>,
-    stdout_is_terminal: bool,
     stderr_is_terminal: bool,
 }
 
@@ -21,7 +20,6 @@ impl Printer {
             write_error: None,
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
-            stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
@@ -55,11 +53,6 @@ impl Printer {
             ColorChoice::Never => false,
             ColorChoice::Auto => self.stderr_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
         }
-    }
-
-    /// Whether standard output is a terminal.
-    pub fn stdout_is_terminal(&self) -> bool {
-        self.stdout_is_terminal
     }
 
     /// A command-line parsing error or `--help`/`--version` output, as clap formats it.

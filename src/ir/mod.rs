@@ -235,7 +235,8 @@ impl OnDelete {
 }
 
 /// The kind of a relationship attribute, seen from the class that has it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RelationKind {
     /// A list of rows of the target whose foreign key points here.
     OneToMany,
