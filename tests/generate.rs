@@ -51,3 +51,14 @@ fn generation_is_deterministic() {
         assert_eq!(python::render(schema, order), python::render(schema, order), "{}", path.display());
     }
 }
+
+#[test]
+fn every_generated_python_file_parses() {
+    for path in examples() {
+        let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
+        let compilation = compile(&source, &CompileOptions::default());
+        let (schema, order) = compilation.valid_schema().expect("valid example");
+        let faults = python::syntax::check(&python::render(schema, order));
+        assert!(faults.is_empty(), "{}: {faults:?}", path.display());
+    }
+}

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use assert_cmd::cargo::cargo_bin_cmd;
 use backbone::diagnostics::render::{self, HumanStyle};
 use backbone::source::Source;
+use backbone::target::python;
 use backbone::{Compilation, CompileOptions, compile};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -1004,6 +1005,9 @@ proptest! {
         prop_assert!(order.deferred.is_empty());
         check_build_order(&compilation)?;
         check_diagnostics(&source, &compilation)?;
+        // Whatever the names and descriptions, the generated Python parses.
+        let faults = python::syntax::check(&python::render(schema, order));
+        prop_assert!(faults.is_empty(), "generated Python does not parse: {:?}\n{}", faults, source.text());
 
         let again = compile(&source, &CompileOptions::default());
         prop_assert_eq!(&again.diagnostics, &compilation.diagnostics);

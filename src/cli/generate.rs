@@ -1,7 +1,8 @@
 //! `backbone generate FILE -o OUT [--force] [--check]`: compile, render the Python target
 //! to memory, then write it with [`emit::write`] or compare it with [`emit::check`].
 //!
-//! Invariant: an invalid schema writes nothing; `--check` never writes.
+//! Invariants: an invalid schema writes nothing; generated Python that does not parse
+//! (a backbone bug) writes nothing; `--check` never writes.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::emit::{self, EmitError, EmitOptions, WriteReport};
 use crate::target::python;
+use crate::target::python::syntax::SyntaxFault;
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
@@ -47,6 +49,11 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
         printer.err(&render::human(&source, &warnings, style));
     }
     let files = python::render(schema, order);
+    let faults = python::syntax::check(&files);
+    if !faults.is_empty() {
+        printer.err(&syntax_faults(&faults));
+        return ExitStatus::Error;
+    }
     let out = args.output.display();
     if args.check {
         return match emit::check(&args.output, &files) {
@@ -75,6 +82,16 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
         }
         Err(error) => fail(&error, printer),
     }
+}
+
+/// Generated Python that does not parse is backbone's bug: say so, name each file, write nothing.
+fn syntax_faults(faults: &[SyntaxFault]) -> String {
+    let mut text = format!("error: internal error in backbone {}: the generated Python does not parse, so nothing was written\n", env!("CARGO_PKG_VERSION"));
+    for fault in faults {
+        let _ = writeln!(text, "  {fault}");
+    }
+    text.push_str("This is a bug in backbone, not a problem with your schema. Please report it with the document that caused it.\n");
+    text
 }
 
 fn warnings(diagnostics: &Diagnostics) -> Diagnostics {

@@ -1,0 +1,108 @@
+//! The last gate before anything is written: every generated `.py` file must parse as
+//! Python 3.11 (the oldest version the generated `pyproject.toml` accepts).
+//!
+//! The parser is Ruff's, so "parses here" means "parses for the linter the generated
+//! project is checked with". A failure is a bug in backbone, never in the user's schema:
+//! the caller reports it as an internal error and writes nothing.
+
+use std::fmt;
+
+use ruff_python_ast::PythonVersion;
+use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+use ruff_text_size::TextSize;
+
+use crate::source::LineIndex;
+use crate::target::FileSet;
+
+/// The oldest Python the generated project supports (`requires-python` in its pyproject).
+const TARGET: PythonVersion = PythonVersion::PY311;
+
+/// One generated file that is not valid Python.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxFault {
+    /// The file, relative to the output directory.
+    pub path: String,
+    /// 1-based line and column of the first error.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
+    }
+}
+
+/// Parses every `.py` file of `files`; returns the faults, one per broken file, in path order.
+pub fn check(files: &FileSet) -> Vec<SyntaxFault> {
+    // Generated paths are ours and lower-case: a plain suffix test is exact.
+    files.iter().filter(|(path, _)| is_python(path)).filter_map(|(path, file)| fault(path, &file.contents)).collect()
+}
+
+#[expect(clippy::case_sensitive_file_extension_comparisons, reason = "generated paths are lower-case by construction")]
+fn is_python(path: &str) -> bool {
+    path.ends_with(".py")
+}
+
+/// The first syntax error of one file (a plain error before a version-related one).
+fn fault(path: &str, contents: &str) -> Option<SyntaxFault> {
+    let parsed = parse_unchecked(contents, ParseOptions::from(Mode::Module).with_target_version(TARGET));
+    let (offset, message) = if let Some(error) = parsed.errors().first() {
+        (error.location.start(), error.error.to_string())
+    } else {
+        let error = parsed.unsupported_syntax_errors().first()?;
+        (error.range.start(), error.to_string())
+    };
+    let (line, column) = position(contents, offset);
+    Some(SyntaxFault { path: path.to_owned(), line, column, message })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(contents: &str, offset: TextSize) -> (usize, usize) {
+    let at = LineIndex::new(contents).line_column(contents, usize::from(offset));
+    (at.line, at.column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> FileSet {
+        let mut files = FileSet::new();
+        for (path, contents) in entries {
+            files.generated(*path, (*contents).to_owned());
+        }
+        files
+    }
+
+    #[test]
+    fn valid_python_passes() {
+        let set = files(&[("app/a.py", "from typing import Any\n\n\ndef f(x: Any) -> Any:\n    return x\n")]);
+        assert_eq!(check(&set), vec![]);
+    }
+
+    #[test]
+    fn a_syntax_error_is_located() {
+        let set = files(&[("app/ok.py", "x = 1\n"), ("app/bad.py", "x = 1\ndef f(:\n    pass\n")]);
+        let faults = check(&set);
+        assert_eq!(faults.len(), 1);
+        assert_eq!((faults[0].path.as_str(), faults[0].line, faults[0].column), ("app/bad.py", 2, 7));
+        assert!(faults[0].to_string().starts_with("app/bad.py:2:7: "), "{}", faults[0]);
+    }
+
+    #[test]
+    fn syntax_newer_than_the_target_is_a_fault() {
+        // A `type` alias statement is Python 3.12.
+        let set = files(&[("app/new.py", "type Id = int\n")]);
+        let faults = check(&set);
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        assert_eq!(faults[0].line, 1);
+    }
+
+    #[test]
+    fn only_python_files_are_parsed() {
+        let set = files(&[("README.md", "def f(:\n"), ("migrations/script.py.mako", "${imports}\n")]);
+        assert_eq!(check(&set), vec![]);
+    }
+}
