@@ -678,6 +678,33 @@ fn generate_refusals_exit_1_and_io_errors_exit_2() {
     assert_eq!(both.status.code(), Some(2), "--check and --force exclude each other");
 }
 
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let (dir, out) = scratch();
+    let large = dir.path().join("large.json");
+    fs::write(&large, synthetic::document(400)).expect("write");
+    let piped = backbone(&["generate", path_str(&large), "-o", path_str(&out)]);
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped.stderr));
+    let stderr = text(&piped.stderr);
+    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "no progress drawing into a pipe: {stderr:?}");
+    assert!(stderr.starts_with("generated "), "{stderr:?}");
+
+    // `script` (util-linux) gives the binary a terminal; where it is missing, the terminal
+    // half cannot be checked on this machine.
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        return;
+    }
+    let log = dir.path().join("terminal.log");
+    let command = format!("{} generate {} -o {} --force", env!("CARGO_BIN_EXE_backbone"), path_str(&large), path_str(&dir.path().join("tty-out")));
+    let status = Command::new(script).args(["-qec", &command, path_str(&log)]).stdin(Stdio::null()).stdout(Stdio::null()).status().expect("run script");
+    assert!(status.success());
+    let drawn = fs::read_to_string(&log).expect("the terminal log");
+    let steps = ["rendering 400 tables", "checking the generated Python", "writing "];
+    assert!(steps.iter().any(|step| drawn.contains(step)), "a progress bar on the terminal: {drawn:?}");
+    assert!(drawn.contains("generated "), "{drawn:?}");
+}
+
 // ---------------------------------------------------------------------------------
 // atomicity
 

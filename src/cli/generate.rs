@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::printer::Progress;
 use super::{CompileArgs, ExitStatus, Printer};
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
@@ -48,15 +49,23 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     if !warnings.is_empty() {
         printer.err(&render::human(&source, &warnings, style));
     }
+    // Small schemas finish before a bar could be read; large ones get one (on a terminal).
+    let progress = if schema.tables.len() >= LARGE_SCHEMA_TABLES { printer.progress() } else { Progress::hidden() };
+    progress.step(&format!("rendering {} tables", schema.tables.len()));
     let files = python::render(schema, order);
-    let faults = python::syntax::check(&files);
+    progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::syntax::is_python(path)).count());
+    let faults = python::syntax::check_observed(&files, &|| progress.advance());
     if !faults.is_empty() {
+        drop(progress);
         printer.err(&syntax_faults(&faults));
         return ExitStatus::Error;
     }
+    progress.step(&format!("{} {} files", if args.check { "comparing" } else { "writing" }, files.len()));
     let out = args.output.display();
     if args.check {
-        return match emit::check(&args.output, &files) {
+        let checked = emit::check(&args.output, &files);
+        drop(progress);
+        return match checked {
             Ok(report) if report.is_clean() => {
                 printer.err(&format!("{out} is up to date ({} files)\n", files.len()));
                 ExitStatus::Success
@@ -75,7 +84,9 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
             Err(error) => fail(&error, printer),
         };
     }
-    match emit::write(&args.output, &files, &EmitOptions { force: args.force }) {
+    let written = emit::write(&args.output, &files, &EmitOptions { force: args.force });
+    drop(progress);
+    match written {
         Ok(report) => {
             printer.err(&summary(&report, &out.to_string()));
             ExitStatus::Success
@@ -93,6 +104,9 @@ fn syntax_faults(faults: &[SyntaxFault]) -> String {
     text.push_str("This is a bug in backbone, not a problem with your schema. Please report it with the document that caused it.\n");
     text
 }
+
+/// From this many tables on, generation takes long enough to show progress.
+const LARGE_SCHEMA_TABLES: usize = 300;
 
 fn warnings(diagnostics: &Diagnostics) -> Diagnostics {
     let mut warnings = Diagnostics::new();

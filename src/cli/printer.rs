@@ -55,9 +55,72 @@ impl Printer {
         }
     }
 
+    /// A progress display on standard error for long work: drawn only when standard
+    /// error is a terminal, so logs and pipes stay clean.
+    pub fn progress(&self) -> Progress {
+        if !self.stderr_is_terminal {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        Progress { bar: Some(bar) }
+    }
+
     /// A command-line parsing error or `--help`/`--version` output, as clap formats it.
     pub fn clap_error(&mut self, error: &clap::Error) {
         let text = if self.stderr_is_terminal { error.render().ansi().to_string() } else { error.render().to_string() };
         if error.use_stderr() { self.err(&text) } else { self.out(&text) }
+    }
+}
+
+/// A progress bar, or nothing when standard error is not a terminal. Cleared on drop, so
+/// the messages that follow are not interleaved with it.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A progress display that draws nothing.
+    pub fn hidden() -> Self {
+        Self { bar: None }
+    }
+
+    /// A step of unknown length: a spinner and `message`.
+    pub fn step(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_length(0);
+            bar.set_position(0);
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    /// A step of `total` units, advanced with [`Progress::advance`].
+    pub fn counted(&self, message: &str, total: usize) {
+        if let Some(bar) = &self.bar {
+            let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+                .map_or_else(|_| indicatif::ProgressStyle::default_bar(), |style| style.progress_chars("=> "));
+            bar.set_style(style);
+            bar.set_length(total as u64);
+            bar.set_position(0);
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    /// One more unit done; callable from any thread.
+    pub fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -28,6 +28,11 @@ pub struct Schema {
     pub origin: Origin,
     /// The first table of each name, for lookups in logarithmic time.
     table_index: BTreeMap<String, TableId>,
+    /// Per table, the indexes into `relations` of the attributes it owns and of those
+    /// that target it, so per-table lookups do not scan every relation (which made
+    /// generation quadratic in the number of tables).
+    relations_by_owner: Vec<Vec<usize>>,
+    relations_by_target: Vec<Vec<usize>>,
 }
 
 /// Index of a table in [`Schema::tables`].
@@ -337,9 +342,29 @@ impl Schema {
         self.tables = tables;
     }
 
+    /// Sets the relationship attributes and indexes them by owner and target table.
+    pub(crate) fn set_relations(&mut self, relations: Vec<Relation>) {
+        self.relations_by_owner = vec![Vec::new(); self.tables.len()];
+        self.relations_by_target = vec![Vec::new(); self.tables.len()];
+        for (idx, relation) in relations.iter().enumerate() {
+            if let Some(owned) = self.relations_by_owner.get_mut(relation.owner.0) {
+                owned.push(idx);
+            }
+            if let Some(targeting) = self.relations_by_target.get_mut(relation.target.0) {
+                targeting.push(idx);
+            }
+        }
+        self.relations = relations;
+    }
+
     /// The relationship attributes of `table`, in declaration order.
     pub fn relations_of(&self, table: TableId) -> impl Iterator<Item = &Relation> {
-        self.relations.iter().filter(move |relation| relation.owner == table)
+        self.relations_by_owner.get(table.0).into_iter().flatten().map(|&idx| &self.relations[idx])
+    }
+
+    /// The relationship attributes of other classes (or of `table` itself) that point at `table`.
+    pub fn relations_to(&self, table: TableId) -> impl Iterator<Item = &Relation> {
+        self.relations_by_target.get(table.0).into_iter().flatten().map(|&idx| &self.relations[idx])
     }
 
     /// `table.column`, for messages.

@@ -50,6 +50,8 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
         relations: Vec::new(),
         origin: Origin::new(JsonPointer::root(), root.span),
         table_index: BTreeMap::new(),
+        relations_by_owner: Vec::new(),
+        relations_by_target: Vec::new(),
     };
     let Some(project) = Object::read(root, JsonPointer::root(), PROJECT_KEYS, "the project", diagnostics) else {
         return schema;
@@ -99,7 +101,8 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
     check_duplicate_tables(&tables, diagnostics);
     let (tables, declarations) = foreign_keys::resolve(tables, tables_dropped, diagnostics);
     schema.set_tables(tables);
-    schema.relations = relations::pair(&schema, declarations, tables_dropped, diagnostics);
+    let relations = relations::pair(&schema, declarations, tables_dropped, diagnostics);
+    schema.set_relations(relations);
     schema
 }
 

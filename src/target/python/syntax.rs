@@ -36,12 +36,42 @@ impl fmt::Display for SyntaxFault {
 
 /// Parses every `.py` file of `files`; returns the faults, one per broken file, in path order.
 pub fn check(files: &FileSet) -> Vec<SyntaxFault> {
-    // Generated paths are ours and lower-case: a plain suffix test is exact.
-    files.iter().filter(|(path, _)| is_python(path)).filter_map(|(path, file)| fault(path, &file.contents)).collect()
+    check_observed(files, &|| {})
 }
 
+/// [`check`], calling `parsed` after each file (from any thread), for a progress display.
+///
+/// Files are split over the machine's cores: parsing is most of the time `generate`
+/// spends after rendering.
+pub fn check_observed(files: &FileSet, parsed: &(dyn Fn() + Sync)) -> Vec<SyntaxFault> {
+    let python: Vec<(&String, &str)> = files.iter().filter(|(path, _)| is_python(path)).map(|(path, file)| (path, file.contents.as_str())).collect();
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(python.len().max(1));
+    let chunk = python.len().div_ceil(workers).max(1);
+    let check_chunk = |chunk: &[(&String, &str)]| -> Vec<SyntaxFault> {
+        chunk
+            .iter()
+            .filter_map(|(path, contents)| {
+                let found = fault(path, contents);
+                parsed();
+                found
+            })
+            .collect()
+    };
+    if workers <= 1 {
+        return check_chunk(&python);
+    }
+    // Chunks are contiguous runs of the path-ordered list, so joining them in order keeps
+    // the faults in path order.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = python.chunks(chunk).map(|chunk| scope.spawn(move || check_chunk(chunk))).collect();
+        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
+/// Whether a generated path is a Python module (generated paths are ours and lower-case,
+/// so a plain suffix test is exact).
 #[expect(clippy::case_sensitive_file_extension_comparisons, reason = "generated paths are lower-case by construction")]
-fn is_python(path: &str) -> bool {
+pub fn is_python(path: &str) -> bool {
     path.ends_with(".py")
 }
 
@@ -89,6 +119,19 @@ mod tests {
         assert_eq!(faults.len(), 1);
         assert_eq!((faults[0].path.as_str(), faults[0].line, faults[0].column), ("app/bad.py", 2, 7));
         assert!(faults[0].to_string().starts_with("app/bad.py:2:7: "), "{}", faults[0]);
+    }
+
+    #[test]
+    fn faults_of_many_files_come_in_path_order_and_every_file_is_counted() {
+        let entries: Vec<(String, &str)> = (0..50).map(|idx| (format!("app/m{idx:02}.py"), if idx % 7 == 3 { "def f(:\n" } else { "x = 1\n" })).collect();
+        let set = files(&entries.iter().map(|(path, contents)| (path.as_str(), *contents)).collect::<Vec<_>>());
+        let counted = std::sync::atomic::AtomicUsize::new(0);
+        let faults = check_observed(&set, &|| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        let paths: Vec<&str> = faults.iter().map(|fault| fault.path.as_str()).collect();
+        assert_eq!(paths, ["app/m03.py", "app/m10.py", "app/m17.py", "app/m24.py", "app/m31.py", "app/m38.py", "app/m45.py"]);
+        assert_eq!(counted.into_inner(), 50);
     }
 
     #[test]

@@ -311,7 +311,7 @@ fn markdown_text(text: &str) -> String {
 /// True when the association table is itself the owner or target of declared
 /// relationships, so a many-to-many through it must not write rows on its own.
 pub(super) fn association_has_relations(schema: &Schema, table: TableId) -> bool {
-    schema.relations.iter().any(|relation| relation.association.is_none() && (relation.owner == table || relation.target == table))
+    schema.relations_of(table).chain(schema.relations_to(table)).any(|relation| relation.association.is_none())
 }
 
 /// A docstring body that cannot end the docstring or escape from it, wrapped to fit
