@@ -53,6 +53,8 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     let progress = if schema.tables.len() >= LARGE_SCHEMA_TABLES { printer.progress() } else { Progress::hidden() };
     progress.step(&format!("rendering {} tables", schema.tables.len()));
     let files = python::render(schema, order);
+    // The files stand alone: free the source and the IR before parsing the output.
+    drop((source, compilation));
     progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::syntax::is_python(path)).count());
     let faults = python::syntax::check_observed(&files, &|| progress.advance());
     if !faults.is_empty() {

@@ -62,9 +62,17 @@ pub fn check_observed(files: &FileSet, parsed: &(dyn Fn() + Sync)) -> Vec<Syntax
     }
     // Chunks are contiguous runs of the path-ordered list, so joining them in order keeps
     // the faults in path order.
+    // The calling thread takes the first chunk: its allocator already holds the memory
+    // that rendering freed, where a new thread would map fresh pages.
     std::thread::scope(|scope| {
-        let handles: Vec<_> = python.chunks(chunk).map(|chunk| scope.spawn(move || check_chunk(chunk))).collect();
-        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        let mut chunks = python.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks.map(|chunk| scope.spawn(move || check_chunk(chunk))).collect();
+        let mut faults = check_chunk(first);
+        for handle in handles {
+            faults.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        faults
     })
 }
 
