@@ -42,23 +42,16 @@ fn every_example_generates_the_snapshotted_tree() {
     }
 }
 
+/// Renders one example twice and checks both renders against each other and the parser.
 #[test]
-fn generation_is_deterministic() {
+fn generation_is_deterministic_and_every_python_file_parses() {
     for path in examples() {
         let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid example");
-        assert_eq!(python::render(schema, order), python::render(schema, order), "{}", path.display());
-    }
-}
-
-#[test]
-fn every_generated_python_file_parses() {
-    for path in examples() {
-        let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
-        let compilation = compile(&source, &CompileOptions::default());
-        let (schema, order) = compilation.valid_schema().expect("valid example");
-        let faults = python::syntax::check(&python::render(schema, order));
+        let files = python::render(schema, order);
+        assert_eq!(files, python::render(schema, order), "{}", path.display());
+        let faults = python::syntax::check(&files);
         assert!(faults.is_empty(), "{}: {faults:?}", path.display());
     }
 }
