@@ -38,6 +38,10 @@ use crate::target::{FileSet, Ownership};
 /// Where the manifest lives, relative to OUT.
 pub const MANIFEST_PATH: &str = ".backbone/manifest.json";
 
+/// Where `--refine` saves the accepted refinement: a generated file like any other, the
+/// only one allowed inside `.backbone/` besides the manifest.
+pub const REFINEMENTS_PATH: &str = ".backbone/refinements.json";
+
 /// Mode of every file backbone writes, whatever the umask: the output is the same
 /// everywhere.
 const FILE_MODE: u32 = 0o644;
@@ -339,11 +343,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// True when `path` can be a file of the output: `a/b/c`, relative, `/`-separated, without
-/// empty, `.` or `..` parts, and outside backbone's own `.backbone/`.
+/// empty, `.` or `..` parts, and outside backbone's own `.backbone/` (except the saved
+/// refinement).
 fn is_output_path(path: &str) -> bool {
     !path.is_empty()
         && path.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\0'))
-        && path.split('/').next() != Some(".backbone")
+        && (path.split('/').next() != Some(".backbone") || path == REFINEMENTS_PATH)
 }
 
 /// Every path must be an output path, and no file may be the directory of another.

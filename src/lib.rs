@@ -17,6 +17,7 @@ pub mod emit;
 pub mod ir;
 pub mod order;
 pub mod plan;
+pub mod refine;
 pub mod source;
 pub mod syntax;
 pub mod target;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::printer::Progress;
+use super::refine::{self, RefineArgs};
 use super::{CompileArgs, ExitStatus, Printer};
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
@@ -35,6 +36,8 @@ pub struct GenerateArgs {
     pub check: bool,
     #[command(flatten)]
     pub compile: CompileArgs,
+    #[command(flatten)]
+    pub refine: RefineArgs,
 }
 
 pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
@@ -49,10 +52,24 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     if !warnings.is_empty() {
         printer.err(&render::human(&source, &warnings, style));
     }
-    // Small schemas finish before a bar could be read; large ones get one (on a terminal).
-    let progress = if schema.tables.len() >= LARGE_SCHEMA_TABLES { printer.progress() } else { Progress::hidden() };
+    // Small schemas finish before a bar could be read; large ones (and a wait for an LLM)
+    // get one, on a terminal.
+    let long = schema.tables.len() >= LARGE_SCHEMA_TABLES || args.refine.refine;
+    let progress = if long { printer.progress() } else { Progress::hidden() };
+    let refined = if args.refine.requested() {
+        match refine::run(&args.refine, schema, printer, &progress) {
+            Ok(refined) => Some(refined),
+            Err(status) => return status,
+        }
+    } else {
+        None
+    };
+    let schema = refined.as_ref().map_or(schema, |refined| &refined.schema);
     progress.step(&format!("rendering {} tables", schema.tables.len()));
-    let files = python::render(schema, order);
+    let mut files = python::render(schema, order);
+    if let Some(refined) = refined {
+        files.generated(emit::REFINEMENTS_PATH, refined.saved);
+    }
     // The files stand alone: free the source and the IR before parsing the output.
     drop((source, compilation));
     progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::syntax::is_python(path)).count());

@@ -8,6 +8,7 @@ mod generate;
 mod input;
 mod plan;
 mod printer;
+mod refine;
 mod schema;
 mod validate;
 

@@ -153,11 +153,45 @@ pub struct Column {
     /// The `default` literal as written; see [`literal::interpret`].
     pub default: Option<literal::Literal>,
     pub description: Option<String>,
+    /// Validation the API enforces beyond the type; only `--refine` sets it (a schema
+    /// document cannot), and it is checked against the column before it is set.
+    pub constraints: Constraints,
     pub source: ColumnSource,
     /// The whole column object (for an option column: the option).
     pub origin: Origin,
     /// The column's `name` value.
     pub name_origin: Origin,
+}
+
+/// Constraints on a column's values, enforced by the generated request schemas. Every
+/// field is optional; bounds are decimal text so that they stay exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    pub min_length: Option<u32>,
+    pub max_length: Option<u32>,
+    /// Inclusive bounds of a number column.
+    pub minimum: Option<String>,
+    pub maximum: Option<String>,
+    /// A regular expression (Rust `regex` syntax, which Pydantic uses) a string must match.
+    pub pattern: Option<String>,
+    /// Example values for the API description, each valid for the column.
+    pub examples: Vec<Example>,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// An example value, typed as its column is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Example {
+    Integer(i64),
+    /// A decimal or float as written.
+    Number(String),
+    Text(String),
+    Boolean(bool),
 }
 
 /// A resolved column type, carrying its parameters.

@@ -7,7 +7,7 @@ use super::{OptionOrigins, bad_value};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::literal::{Literal, LiteralValue};
 use crate::ir::names::is_identifier;
-use crate::ir::{Column, ColumnName, ColumnSource, OnDelete, Options, ScalarType};
+use crate::ir::{Column, ColumnName, ColumnSource, Constraints, OnDelete, Options, ScalarType};
 use crate::source::{JsonPointer, Origin};
 use crate::syntax::json::{Value, ValueKind};
 
@@ -143,6 +143,7 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
         autoincrement: false,
         default,
         description,
+        constraints: Constraints::default(),
         source: ColumnSource::Declared,
         origin: object.whole(),
     };
@@ -556,6 +557,7 @@ fn option_column(name: &str, ty: ScalarType, nullable: bool, index: bool, source
         autoincrement: false,
         default,
         description: None,
+        constraints: Constraints::default(),
         source,
         origin: origin.clone(),
         name_origin: origin.clone(),

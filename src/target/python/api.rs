@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
 use super::view::{Names, constraint_name, defaults};
-use crate::ir::{Column, ColumnSource, ScalarType, TableId};
+use crate::ir::{Column, ColumnSource, Example, ScalarType, TableId};
 
 /// The schemas module and the router module of one table.
 pub struct ApiView {
@@ -116,16 +116,14 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
             continue;
         }
         let (input, limits) = input_type(&column.ty, &mut imports);
-        let validation_alias = aliased.then(|| format!("validation_alias={}", PyStr::new(json_name)));
-        let mut extra: Vec<String> = limits.clone();
-        extra.extend(validation_alias.clone());
+        let mut extra: Vec<Expr> = refined_limits(column, limits);
+        extra.extend(aliased.then(|| Expr::atom(format!("validation_alias={}", PyStr::new(json_name)))));
         create_fields.push(create_field(attr, column, &input, &extra, &mut imports));
         if column.primary_key {
             continue;
         }
-        let mut update_args = vec!["default=None".to_owned()];
+        let mut update_args = vec![Expr::atom("default=None")];
         update_args.extend(extra);
-        let update_args = update_args.into_iter().map(Expr::Atom).collect();
         update_fields.push(layout::layout(4, &format!("{attr}: {} = ", nullable(input, true)), &Expr::call("Field", update_args), ""));
         if !column.nullable {
             not_null.push(PyStr::new(attr.as_str()).to_string());
@@ -317,7 +315,7 @@ fn nullable(ty: String, nullable: bool) -> String {
 }
 
 /// One field of the Create schema: required, or with the model's default.
-fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[String], imports: &mut Imports) -> String {
+fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[Expr], imports: &mut Imports) -> String {
     let mut stdlib = BTreeSet::new();
     let default = defaults(column, &mut stdlib).into_iter().next();
     imports.stdlib.extend(stdlib);
@@ -339,7 +337,7 @@ fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[String], 
         }
         None => input.to_owned(),
     };
-    args.extend(extra.iter().cloned().map(Expr::Atom));
+    args.extend(extra.iter().cloned());
     if args.is_empty() {
         return format!("    {attr}: {annotation}");
     }
@@ -425,6 +423,48 @@ fn plain_type(ty: &ScalarType, imports: &mut Imports) -> String {
             None => literal(values, imports),
         },
     }
+}
+
+/// The `Field` arguments that enforce a column's limits: its type's (`limits`) and its
+/// refined constraints (`--refine`); a refined `max_length` replaces the type's, which it
+/// never exceeds.
+fn refined_limits(column: &Column, mut limits: Vec<String>) -> Vec<Expr> {
+    let constraints = &column.constraints;
+    if let Some(max) = constraints.max_length {
+        limits.retain(|limit| !limit.starts_with("max_length="));
+        limits.push(format!("max_length={max}"));
+    }
+    if let Some(min) = constraints.min_length {
+        limits.push(format!("min_length={min}"));
+    }
+    let numeric = matches!(column.ty, ScalarType::Numeric { .. });
+    // Numeric bounds stay exact, as the column stores them.
+    let bound = |text: &str| if numeric { format!("decimal.Decimal({})", PyStr::new(text)) } else { text.to_owned() };
+    if let Some(minimum) = &constraints.minimum {
+        limits.push(format!("ge={}", bound(minimum)));
+    }
+    if let Some(maximum) = &constraints.maximum {
+        limits.push(format!("le={}", bound(maximum)));
+    }
+    if let Some(pattern) = &constraints.pattern {
+        limits.push(format!("pattern={}", PyStr::new(pattern)));
+    }
+    let mut args: Vec<Expr> = limits.into_iter().map(Expr::Atom).collect();
+    if !constraints.examples.is_empty() {
+        let examples = constraints
+            .examples
+            .iter()
+            .map(|example| match example {
+                Example::Integer(integer) => Expr::atom(integer.to_string()),
+                Example::Number(text) if numeric => Expr::atom(PyStr::new(text).to_string()),
+                Example::Number(text) => Expr::atom(text.clone()),
+                Example::Text(text) => Expr::atom(PyStr::new(text).to_string()),
+                Example::Boolean(flag) => Expr::atom(if *flag { "True" } else { "False" }),
+            })
+            .collect();
+        args.push(Expr::Call { head: "examples=".to_owned(), args: examples, tail: String::new(), square: true });
+    }
+    args
 }
 
 /// The type of a value in a request body, and the `Field` arguments that enforce the
