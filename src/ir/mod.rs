@@ -8,6 +8,7 @@
 pub mod literal;
 pub mod lower;
 pub mod names;
+pub mod samples;
 
 pub use names::{AttributeName, ClassName, ColumnName, TableName};
 
