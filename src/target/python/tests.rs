@@ -4,7 +4,7 @@
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
 use super::view::Names;
-use crate::ir::{Column, ColumnSource, ScalarType, TableId};
+use crate::ir::{Column, ColumnSource, ScalarType, TableId, samples};
 
 /// `create_<module>(client, **fields)` in `tests/factories.py`.
 pub struct FactoryView {
@@ -33,6 +33,9 @@ pub struct TestModuleView {
     pub parent_deletes: Vec<ParentDelete>,
     /// One test per writable many-to-many attribute: link, list, unlink.
     pub links: Vec<LinkTest>,
+    /// `breaches = [(field, value), …]`: values that break one refined constraint each
+    /// (`--refine`), laid out; empty when the table has none.
+    pub constraint_breaches: String,
 }
 
 /// The link routes of one many-to-many attribute.
@@ -83,15 +86,17 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
                 continue;
             }
             let parent = format!("create_{}(client)", names.modules[key.target.table.0]);
-            Some(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str())))
+            Some(Expr::Atom(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str()))))
         } else if required {
-            uses_number |= needs_number(&column.ty, column);
-            Some(sample(&column.ty, column))
+            let (value, numbered) =
+                refined_sample(&column.ty, column).unwrap_or_else(|| (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column)));
+            uses_number |= numbered;
+            Some(value)
         } else {
             None
         };
         if let Some(value) = value {
-            statements.push(layout::layout(4, &format!("body[{}] = ", PyStr::new(column.name.as_str())), &Expr::Atom(value), ""));
+            statements.push(layout::layout(4, &format!("body[{}] = ", PyStr::new(column.name.as_str())), &value, ""));
         }
     }
     FactoryView { function: format!("create_{module}"), path: format!("/api/v1/{}", table.name), statements, uses_number }
@@ -127,6 +132,72 @@ fn sample(ty: &ScalarType, column: &Column) -> String {
         }
         ScalarType::Enum { values } => values.first().map_or_else(|| "\"\"".to_owned(), |value| PyStr::new(value.as_str()).to_string()),
     }
+}
+
+/// A value within a column's refined constraints (`--refine`), when it has some that the
+/// plain samples could break, and whether it uses the factory's number `n`.
+fn refined_sample(ty: &ScalarType, column: &Column) -> Option<(Expr, bool)> {
+    let constraints = &column.constraints;
+    match ty {
+        ScalarType::String { .. } | ScalarType::Text
+            if constraints.pattern.is_some() || constraints.min_length.is_some() || constraints.max_length.is_some() =>
+        {
+            let texts: Vec<Expr> =
+                samples::valid_texts(constraints, ty, samples::SAMPLES).iter().map(|text| Expr::atom(PyStr::new(text).to_string())).collect();
+            // One value is the value itself; several are a tuple the fresh number picks from.
+            if texts.len() <= 1 {
+                return texts.into_iter().next().map(|text| (text, false));
+            }
+            let pick = format!("[n % {}]", texts.len());
+            Some((Expr::Call { head: String::new(), args: texts, tail: pick, square: false }, true))
+        }
+        ScalarType::Integer | ScalarType::Numeric { .. } | ScalarType::Float if constraints.minimum.is_some() || constraints.maximum.is_some() => {
+            let bound = |text: &Option<String>| text.as_deref().and_then(|text| text.parse::<f64>().ok());
+            let (minimum, maximum) = (bound(&constraints.minimum), bound(&constraints.maximum));
+            // Whole numbers inside the bounds, at most a million of them.
+            let low = minimum.map_or_else(|| maximum.map_or(0.0, |max| (max - 999_999.0).floor()), f64::ceil);
+            let high = maximum.map_or(low + 999_999.0, f64::floor).min(low + 999_999.0);
+            let value = if high >= low {
+                #[expect(clippy::cast_possible_truncation, reason = "bounds are 32-bit or fit the column's precision")]
+                let (low, span) = (low as i64, (high - low) as i64 + 1);
+                format!("{low} + n % {span}")
+            } else {
+                // No whole number fits (say 0.1 to 0.5): the lower bound itself.
+                let constant = match ty {
+                    ScalarType::Numeric { .. } => PyStr::new(constraints.minimum.as_deref().unwrap_or("0")).to_string(),
+                    _ => constraints.minimum.clone().unwrap_or_default(),
+                };
+                return Some((Expr::Atom(constant), false));
+            };
+            let value = match ty {
+                ScalarType::Numeric { .. } => format!("str({value})"),
+                ScalarType::Float => format!("float({value})"),
+                _ => value,
+            };
+            Some((Expr::Atom(value), true))
+        }
+        _ => None,
+    }
+}
+
+/// `breaches = [(field, value), …]` for the constraints test, or "" when nothing to break.
+fn constraint_breaches(table: &crate::ir::Table) -> String {
+    let mut breaches = Vec::new();
+    for column in table.columns.iter().filter(|column| !column.primary_key && !column.constraints.is_empty()) {
+        let field = PyStr::new(column.name.as_str());
+        let numeric = matches!(column.ty, ScalarType::Numeric { .. });
+        for (_, value) in samples::invalid_texts(&column.constraints, &column.ty) {
+            breaches.push(Expr::atom(format!("({field}, {})", PyStr::new(&value))));
+        }
+        for (_, value) in samples::invalid_numbers(&column.constraints, &column.ty) {
+            let value = if numeric { PyStr::new(&value).to_string() } else { value };
+            breaches.push(Expr::atom(format!("({field}, {value})")));
+        }
+    }
+    if breaches.is_empty() {
+        return String::new();
+    }
+    layout::layout(4, "breaches: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: breaches, tail: String::new(), square: true }, "")
 }
 
 pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleView {
@@ -197,6 +268,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         })
         .collect();
     TestModuleView {
+        constraint_breaches: constraint_breaches(table),
         links,
         factory: format!("create_{module}"),
         module,
@@ -212,6 +284,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
 /// A column the update test can change and compare exactly.
 fn is_updatable(column: &Column) -> bool {
     column.source == ColumnSource::Declared
+        && column.constraints.is_empty()
         && !column.primary_key
         && column.foreign_key.is_none()
         && !(column.unique && matches!(column.ty, ScalarType::Enum { .. } | ScalarType::Boolean))

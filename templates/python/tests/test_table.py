@@ -48,6 +48,17 @@ def test_bad_pagination_and_sorting_are_rejected(client: TestClient) -> None:
     assert client.get(PATH, params={"offset": -1}).status_code == 422
     assert client.get(PATH, params={"sort": "__not_a_column__"}).status_code == 422
     assert client.get(PATH, params={"__not_a_column__": 1}).status_code == 422
+{%- if !test.constraint_breaches.is_empty() %}
+
+
+def test_refined_constraints_are_enforced(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+{{ test.constraint_breaches }}
+    for field, value in breaches:
+        response = client.patch(_url(row), json={field: value})
+        assert response.status_code == 422, (field, value, response.text)
+    assert client.get(_url(row)).json() == row
+{%- endif %}
 {%- for delete in test.parent_deletes %}
 
 
