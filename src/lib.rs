@@ -18,6 +18,7 @@ pub mod ir;
 pub mod order;
 pub mod plan;
 pub mod refine;
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod target;

@@ -71,8 +71,10 @@ fn only_the_printer_prints() {
 
 #[test]
 fn only_the_cli_touches_files() {
-    let found = offenders(&["std::fs", "fs::read", "fs::write", "File::"], &["src/cli/", "src/emit.rs"]);
-    assert!(found.is_empty(), "file I/O outside src/cli and src/emit.rs:\n{}", found.join("\n"));
+    // `serve` reads its key file and PEM keys again on reload (SIGHUP, file change), long
+    // after the CLI handed over: that one module may read files, and nothing else in it.
+    let found = offenders(&["std::fs", "fs::read", "fs::write", "File::"], &["src/cli/", "src/emit.rs", "src/serve/files.rs"]);
+    assert!(found.is_empty(), "file I/O outside src/cli, src/emit.rs and src/serve/files.rs:\n{}", found.join("\n"));
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod plan;
 mod printer;
 mod refine;
 mod schema;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ Examples:
   backbone generate examples/library.json -o lib the Python backend, into ./lib
   backbone explain FK_COLUMN_NOT_FOUND           what a diagnostic means and how to fix it
   backbone schema > backbone.schema.json         the JSON Schema of the input format
+  backbone serve --listen 127.0.0.1:8080         the HTTP daemon (validate, generate, metrics)
 
 Exit codes: 0 valid (warnings allowed), 1 schema errors (generate: also a refusal or
 out of sync with --check), 2 usage or I/O error.";
@@ -99,6 +101,15 @@ a directory backbone did not generate) or out of sync with --check, 2 usage or I
   backbone explain fk-column-not-found      case and dashes do not matter
   backbone explain                          list every code")]
     Explain(explain::ExplainArgs),
+    /// Run the HTTP daemon: validate and generate over HTTP, with auth, rate limits and metrics.
+    #[command(after_help = "Examples:
+  backbone serve                                   127.0.0.1:8080, no auth, in-memory limits
+  backbone serve --listen 0.0.0.0:8080 --api-keys-file keys.toml --jwt-secret \"$SECRET\"
+  backbone serve --config backbone.toml --rate-limit-store redis://127.0.0.1:6379
+
+Every flag has a BACKBONE_* variable; precedence: flag > variable > --config file > default.
+SIGTERM/SIGINT drain and stop gracefully; SIGHUP reloads the API key file.")]
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// How diagnostics are written.
@@ -175,6 +186,7 @@ pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
         Command::Generate(args) => generate::run(&args, printer),
         Command::Schema => schema::run(printer),
         Command::Explain(args) => explain::run(&args, printer),
+        Command::Serve(args) => serve::run(&args, printer),
     }
 }
 

@@ -1,0 +1,334 @@
+//! The API handlers: validate, generate, token and status. They call the same
+//! [`crate::compile`] and the same JSON renderer as `backbone validate --format json`.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::layers::Identity;
+use super::state::AppState;
+use crate::diagnostics::render::{FileReport, file_report, json as render_json};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{JsonPointer, Origin, Source, Span};
+
+/// The name diagnostics give the request body.
+const SOURCE_NAME: &str = "<request>";
+
+/// Whether a compilation means "this is not a schema document we will look at":
+/// not JSON, not an object, or over a limit.
+fn rejected(compilation: &crate::Compilation) -> bool {
+    compilation.schema.is_none() || compilation.diagnostics.iter().any(|diagnostic| diagnostic.code == Code::LimitExceeded)
+}
+
+fn report_response(status: StatusCode, report: &FileReport) -> Response {
+    let mut body = render_json(std::slice::from_ref(report));
+    body.push('\n');
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
+/// Whether `text` holds more than `cap` JSON values, counting every array and object
+/// plus one value per comma-separated member (strings are skipped, escapes included):
+/// one pass, no allocation, stopping as soon as the count passes `cap`.
+fn json_values_over(text: &[u8], cap: usize) -> bool {
+    let mut values = 1usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in text {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' | b',' => {
+                values += 1;
+                if values > cap {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The diagnostic for a document over a size limit (`compile` words the byte limit
+/// the same way).
+fn limit_report(message: String, help: &str) -> FileReport {
+    let mut diagnostics = Diagnostics::new();
+    diagnostics
+        .push(Diagnostic::new(Code::LimitExceeded, &Origin::new(JsonPointer::root(), Span::at(0)), message).with_label("document too large").with_help(help));
+    file_report(&Source::new(SOURCE_NAME, ""), &diagnostics)
+}
+
+/// Compiles `body`, unless it holds more JSON values than `max_values` (then only the
+/// limit is reported, and the document is rejected).
+fn compile_body(body: &Bytes, options: &crate::CompileOptions, max_values: usize) -> Result<(Source, crate::Compilation), FileReport> {
+    if json_values_over(body, max_values) {
+        return Err(limit_report(
+            format!("the document holds more than the limit of {max_values} JSON values"),
+            "split the document, or raise the limit (max_json_values)",
+        ));
+    }
+    let source = Source::from_bytes(SOURCE_NAME, body.to_vec());
+    let compilation = crate::compile(&source, options);
+    Ok((source, compilation))
+}
+
+/// The answer to a document over the schema size limit, counted as a rejection.
+fn oversized_document(state: &AppState, path: &str) -> Response {
+    let max_bytes = state.config.limits.max_schema_bytes;
+    let report = limit_report(format!("the document is larger than the limit of {max_bytes} bytes"), "split the document, or raise the limit");
+    if path.ends_with("/validate") {
+        state.metrics.validations.with_label_values(&["rejected"]).inc();
+    } else {
+        state.metrics.generation_runs.with_label_values(&["invalid"]).inc();
+    }
+    let mut response = report_response(StatusCode::UNPROCESSABLE_ENTITY, &report);
+    // The body was not read to its end, so the connection cannot carry another request.
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Judges a body by its declared length before a byte of it is read: over the body
+/// limit is 413, over the schema limit 422 (such a document cannot be accepted, so
+/// there is no reason to hold up to 50 MB of it in memory). A body without a declared
+/// length (chunked) is read up to the schema limit only, see `read_body`.
+pub async fn check_declared_length(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()).and_then(|value| value.parse::<usize>().ok());
+    let limits = &state.config.limits;
+    match declared {
+        Some(length) if length > limits.max_body_bytes => {
+            let mut response = ApiError::TooLarge { limit: limits.max_body_bytes }.into_response();
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        Some(length) if length > limits.max_schema_bytes => oversized_document(&state, request.uri().path()),
+        _ => next.run(request).await,
+    }
+}
+
+/// The body. Reading stops one byte past the schema limit (the router's body limit):
+/// declared lengths were judged already, so a body that goes past it has no declared
+/// length and is answered as a document over the schema limit (422).
+fn read_body(state: &AppState, path: &str, body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
+    body.map_err(|rejection| {
+        Box::new(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            oversized_document(state, path)
+        } else {
+            ApiError::BadRequest(rejection.body_text()).into_response()
+        })
+    })
+}
+
+/// `POST /api/v1/validate`: the diagnostics of the body, 200 whether valid or not.
+pub async fn validate(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let path = "/api/v1/validate";
+    let body = match read_body(&state, path, body) {
+        Ok(body) => body,
+        Err(response) => return Ok(*response),
+    };
+    let options = state.config.limits.compile_options();
+    let max_values = state.config.limits.max_json_values;
+    let (status, report, outcome) = state
+        .pool
+        .run(&state.metrics, move || {
+            let (source, compilation) = match compile_body(&body, &options, max_values) {
+                Ok(compiled) => compiled,
+                Err(report) => return (StatusCode::UNPROCESSABLE_ENTITY, report, "rejected"),
+            };
+            let report = file_report(&source, &compilation.diagnostics);
+            if rejected(&compilation) {
+                (StatusCode::UNPROCESSABLE_ENTITY, report, "rejected")
+            } else if compilation.is_valid() {
+                (StatusCode::OK, report, "valid")
+            } else {
+                (StatusCode::OK, report, "invalid")
+            }
+        })
+        .await?;
+    state.metrics.validations.with_label_values(&[outcome]).inc();
+    state.served.validations.fetch_add(1, Ordering::Relaxed);
+    Ok(report_response(status, &report))
+}
+
+/// One generated file in the JSON form.
+#[derive(Debug, Serialize)]
+struct JsonFile {
+    path: String,
+    content: String,
+}
+
+/// What a generation produced.
+enum Generated {
+    Invalid(FileReport),
+    Project { files: Vec<JsonFile>, tables: usize, lines: usize },
+    Fault(String),
+}
+
+fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: usize) -> Generated {
+    let (source, compilation) = match compile_body(body, options, max_values) {
+        Ok(compiled) => compiled,
+        Err(report) => return Generated::Invalid(report),
+    };
+    let Some((schema, order)) = compilation.valid_schema() else {
+        return Generated::Invalid(file_report(&source, &compilation.diagnostics));
+    };
+    let tables = schema.tables().count();
+    let files = crate::target::python::render(schema, order);
+    let faults = crate::target::python::syntax::check(&files);
+    if let Some(fault) = faults.first() {
+        return Generated::Fault(format!("generated {} does not parse at {}:{}: {}", fault.path, fault.line, fault.column, fault.message));
+    }
+    let files: Vec<JsonFile> = files.iter().map(|(path, file)| JsonFile { path: path.clone(), content: file.contents.clone() }).collect();
+    let lines = files.iter().map(|file| file.content.lines().count()).sum();
+    Generated::Project { files, tables, lines }
+}
+
+fn zip_archive(files: &[JsonFile]) -> Result<Vec<u8>, String> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // A fixed timestamp keeps the archive the same bytes for the same schema.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for file in files {
+        writer.start_file(file.path.as_str(), options).map_err(|error| error.to_string())?;
+        writer.write_all(file.content.as_bytes()).map_err(|error| error.to_string())?;
+    }
+    writer.finish().map(std::io::Cursor::into_inner).map_err(|error| error.to_string())
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|accept| accept.to_str().ok()).is_some_and(|accept| {
+        let zip_at = accept.find("application/zip");
+        let json_at = accept.find("application/json");
+        matches!((json_at, zip_at), (Some(_), None)) || matches!((json_at, zip_at), (Some(json), Some(zip)) if json < zip)
+    })
+}
+
+/// `POST /api/v1/generate`: the project as a zip archive, or JSON with
+/// `Accept: application/json`; 422 with diagnostics when the schema is invalid.
+pub async fn generate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let path = "/api/v1/generate";
+    let body = match read_body(&state, path, body) {
+        Ok(body) => body,
+        Err(response) => return Ok(*response),
+    };
+    let options = state.config.limits.compile_options();
+    let as_json = wants_json(&headers);
+    let max_values = state.config.limits.max_json_values;
+    let started = Instant::now();
+    let outcome = state
+        .pool
+        .run(&state.metrics, move || match generate_project(&body, &options, max_values) {
+            Generated::Project { files, tables, lines } => {
+                let archive = if as_json { None } else { Some(zip_archive(&files)) };
+                (Generated::Project { files, tables, lines }, archive)
+            }
+            other => (other, None),
+        })
+        .await?;
+    state.served.generations.fetch_add(1, Ordering::Relaxed);
+    let metrics = &state.metrics;
+    match outcome {
+        (Generated::Invalid(report), _) => {
+            metrics.generation_runs.with_label_values(&["invalid"]).inc();
+            Ok(report_response(StatusCode::UNPROCESSABLE_ENTITY, &report))
+        }
+        (Generated::Fault(detail), _) => {
+            metrics.generation_runs.with_label_values(&["error"]).inc();
+            Err(ApiError::Internal(detail))
+        }
+        (Generated::Project { files, tables, lines }, archive) => {
+            metrics.generation_runs.with_label_values(&["ok"]).inc();
+            metrics.generation_duration.observe(started.elapsed().as_secs_f64());
+            metrics.generated_tables.inc_by(tables as u64);
+            metrics.generated_files.inc_by(files.len() as u64);
+            metrics.generated_lines.inc_by(lines as u64);
+            match archive {
+                Some(Ok(bytes)) => Ok((
+                    StatusCode::OK,
+                    [
+                        (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+                        (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"project.zip\"")),
+                    ],
+                    bytes,
+                )
+                    .into_response()),
+                Some(Err(detail)) => Err(ApiError::Internal(format!("zip: {detail}"))),
+                None => Ok(Json(json!({ "files": files })).into_response()),
+            }
+        }
+    }
+}
+
+/// `POST /api/v1/token`: a short-lived JWT for the API key presented.
+pub async fn token(State(state): State<Arc<AppState>>, Extension(identity): Extension<Identity>) -> Result<Response, ApiError> {
+    let Identity::Key(key_id) = identity else {
+        state.metrics.auth_failures.with_label_values(&["missing_key"]).inc();
+        return Err(ApiError::Unauthorized("the token endpoint needs an X-API-Key"));
+    };
+    let Some(jwt) = state.jwt.as_ref().filter(|jwt| jwt.can_issue()) else {
+        return Err(ApiError::BadRequest("this server issues no tokens: no JWT signing key is configured".to_owned()));
+    };
+    let token = jwt.issue(&key_id, state.now_secs()).map_err(ApiError::Internal)?;
+    Ok(Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": jwt.ttl_secs()})).into_response())
+}
+
+/// `GET /api/v1/status`: version, uptime, build, limits in force and counts served.
+pub async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let config = &state.config;
+    let limits = &config.rate_limit;
+    Json(json!({
+        "name": "backbone",
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_seconds": state.started.elapsed().as_secs(),
+        "build": {
+            "version": env!("CARGO_PKG_VERSION"),
+            "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
+            "target_os": std::env::consts::OS,
+            "target_arch": std::env::consts::ARCH,
+        },
+        "limits": config.limits,
+        "rate_limits": {
+            "enabled": limits.enabled,
+            "store": state.limiter.store_kind(),
+            "fail": limits.fail,
+            "public_per_minute": limits.public_per_minute,
+            "authenticated_per_minute": limits.authenticated_per_minute,
+            "generation_per_minute": limits.generation_per_minute,
+            "generation_per_hour": limits.generation_per_hour,
+            "validation_per_minute": limits.validation_per_minute,
+        },
+        "auth": {
+            "api_keys": state.keys.len(),
+            "jwt": state.jwt.as_ref().map(super::jwt::Jwt::algorithm_name),
+            "protected": if state.auth_enabled() { config.auth.protected.clone() } else { Vec::new() },
+        },
+        "workers": state.pool.workers(),
+        "queue_capacity": state.pool.capacity(),
+        "served": {
+            "requests": state.served.requests.load(Ordering::Relaxed),
+            "validations": state.served.validations.load(Ordering::Relaxed),
+            "generations": state.served.generations.load(Ordering::Relaxed),
+        },
+    }))
+}

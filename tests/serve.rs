@@ -1,0 +1,972 @@
+//! `backbone serve` over real loopback sockets: every endpoint, auth (keys, JWT, the
+//! token endpoint, reload), the four rate-limit tiers with an injected clock, limits
+//! shared through the real Redis, input limits, health states, request ids, the
+//! metrics scrape (checked by `promtool`), CORS, timeouts and graceful shutdown.
+//!
+//! Redis (127.0.0.1:6379) and openssl are required when `CI=true`; elsewhere a test
+//! that needs one skips with a note when it is missing. `promtool` is used when it is
+//! installed (Debian package `prometheus`), else that one check is skipped with a note.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backbone::serve::config::{Config, FailMode, JwtAlgorithm};
+use backbone::serve::{Handle, ManualClock, Server};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// 2030-01-01T00:00:00Z exactly: the start of a minute and of an hour, so windows are whole.
+const T0_MS: u64 = 1_893_456_000_000;
+
+const TINY: &str = r#"{"project_name": "tiny", "db_type": "sqlite", "schema": [
+  {"table_name": "items", "class_name": "Item", "columns": [
+    {"name": "id", "type": "Integer", "primary_key": true, "nullable": false},
+    {"name": "name", "type": "String", "length": 50}]}]}"#;
+
+const HS_SECRET: &str = "0123456789abcdef0123456789abcdef-test-secret";
+
+struct Daemon {
+    base: String,
+    address: std::net::SocketAddr,
+    handle: Handle,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+    clock: Arc<ManualClock>,
+}
+
+impl Daemon {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn stop(self) {
+        self.handle.shutdown();
+        let outcome = tokio::time::timeout(Duration::from_secs(10), self.task).await.expect("daemon stops in time");
+        outcome.expect("daemon task").expect("daemon ends cleanly");
+    }
+}
+
+fn config() -> Config {
+    Config { listen: "127.0.0.1:0".parse().unwrap(), workers: 2, ..Config::default() }
+}
+
+async fn start_with_clock(config: Config, clock: Arc<ManualClock>) -> Daemon {
+    let server = Server::bind(config, clock.clone()).await.expect("daemon binds");
+    let address = server.local_addr().expect("bound address");
+    let handle = server.handle();
+    let task = tokio::spawn(server.run());
+    Daemon { base: format!("http://{address}"), address, handle, task, clock }
+}
+
+async fn start(config: Config) -> Daemon {
+    start_with_clock(config, Arc::new(ManualClock::new(T0_MS))).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!("examples/{name}.json")).unwrap()
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response.headers().get(name).unwrap_or_else(|| panic!("no {name} header")).to_str().unwrap()
+}
+
+fn required(what: &str) -> bool {
+    assert!(!std::env::var("CI").is_ok_and(|value| value == "true"), "{what} is required when CI=true");
+    skip_note(what);
+    false
+}
+
+#[expect(clippy::print_stderr, reason = "a skipped check must be visible in the test output")]
+fn skip_note(what: &str) {
+    eprintln!("note: {what} is not available; that check is skipped");
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+// ---------------------------------------------------------------- endpoints
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_answers_the_cli_json_report() {
+    let daemon = start(config()).await;
+    let http = client();
+    let text = example("library");
+    let response = http.post(daemon.url("/api/v1/validate")).body(text.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-type"), "application/json");
+    let body = response.text().await.unwrap();
+    let source = backbone::source::Source::new("<request>", text);
+    let options = Config::default().limits.compile_options();
+    let compilation = backbone::compile(&source, &options);
+    let expected = backbone::diagnostics::render::json(&[backbone::diagnostics::render::file_report(&source, &compilation.diagnostics)]);
+    assert_eq!(body.trim_end(), expected, "the same JSON as `validate --format json`");
+
+    // An invalid schema is still 200, with valid: false.
+    let invalid = TINY.replace("\"Integer\"", "\"Integr\"");
+    let response = http.post(daemon.url("/api/v1/validate")).body(invalid).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["files"][0]["valid"], false);
+    assert!(!report["files"][0]["diagnostics"].as_array().unwrap().is_empty());
+
+    // Not a schema document at all: 422 with the JSON_SYNTAX diagnostic.
+    for body in ["not json", "[1, 2]", ""] {
+        let response = http.post(daemon.url("/api/v1/validate")).body(body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+        let report: Value = response.json().await.unwrap();
+        assert_eq!(report["files"][0]["diagnostics"][0]["code"], "JSON_SYNTAX");
+    }
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_answers_a_zip_or_json_files() {
+    let daemon = start(config()).await;
+    let http = client();
+    let text = example("library");
+    let source = backbone::source::Source::new("<request>", text.clone());
+    let compilation = backbone::compile(&source, &Config::default().limits.compile_options());
+    let (schema, order) = compilation.valid_schema().unwrap();
+    let files = backbone::target::python::render(schema, order);
+
+    let response = http.post(daemon.url("/api/v1/generate")).body(text.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-type"), "application/zip");
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(archive.len(), files.len());
+    for (path, file) in files.iter() {
+        let mut contents = String::new();
+        archive.by_name(path).unwrap().read_to_string(&mut contents).unwrap();
+        assert_eq!(contents, file.contents, "{path}");
+    }
+
+    let response = http.post(daemon.url("/api/v1/generate")).header("accept", "application/json").body(text).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let project: Value = response.json().await.unwrap();
+    let listed: Vec<(&str, &str)> =
+        project["files"].as_array().unwrap().iter().map(|file| (file["path"].as_str().unwrap(), file["content"].as_str().unwrap())).collect();
+    let expected: Vec<(&str, &str)> = files.iter().map(|(path, file)| (path.as_str(), file.contents.as_str())).collect();
+    assert_eq!(listed, expected);
+
+    let invalid = TINY.replace("\"Integer\"", "\"Integr\"");
+    let response = http.post(daemon.url("/api/v1/generate")).body(invalid).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["files"][0]["valid"], false);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_openapi_and_docs_describe_the_service() {
+    let daemon = start(config()).await;
+    let http = client();
+    http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+    let status: Value = http.get(daemon.url("/api/v1/status")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(status["limits"]["max_tables"], 50);
+    assert_eq!(status["limits"]["max_columns"], 100);
+    assert_eq!(status["limits"]["max_relationships"], 50);
+    assert_eq!(status["limits"]["max_schema_bytes"], 10 * 1024 * 1024);
+    assert_eq!(status["limits"]["max_body_bytes"], 50 * 1024 * 1024);
+    assert_eq!(status["rate_limits"]["public_per_minute"], 20);
+    assert_eq!(status["rate_limits"]["generation_per_hour"], 50);
+    assert_eq!(status["served"]["validations"], 1);
+    assert!(status["uptime_seconds"].is_u64());
+
+    let document: Value = http.get(daemon.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    for route in backbone::serve::openapi::ROUTES {
+        assert!(document["paths"][route.path][route.method].is_object(), "{} {} documented", route.method, route.path);
+        let request = if route.method == "get" { http.get(daemon.url(route.path)) } else { http.post(daemon.url(route.path)) };
+        let response = request.send().await.unwrap();
+        assert_ne!(response.status(), StatusCode::NOT_FOUND, "{} {} is served", route.method, route.path);
+    }
+    let docs = http.get(daemon.url("/docs")).send().await.unwrap();
+    assert!(header(&docs, "content-type").starts_with("text/html"));
+    assert!(docs.text().await.unwrap().contains("/api/v1/generate"));
+    let missing = http.get(daemon.url("/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- input limits
+
+/// Sends `body` with `Transfer-Encoding: chunked` (no declared length); the raw answer.
+async fn post_chunked(address: std::net::SocketAddr, path: &str, body: &[u8]) -> String {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").into_bytes();
+    for chunk in body.chunks(16_384) {
+        request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        request.extend_from_slice(chunk);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    // The server may answer and close before the whole body is sent.
+    let _ = stream.write_all(&request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn schema_with(tables: usize, columns: usize, relationships: usize) -> String {
+    let mut table_list = Vec::new();
+    for table in 0..tables {
+        let mut column_list = vec![json!({"name": "id", "type": "Integer", "primary_key": true, "nullable": false})];
+        for column in 1..columns {
+            column_list.push(json!({"name": format!("c{column}"), "type": "String", "length": 20}));
+        }
+        let relationship_list: Vec<Value> =
+            (0..relationships).map(|idx| json!({"target_table": format!("t{idx}"), "target_class": format!("T{idx}"), "type": "one_to_many"})).collect();
+        table_list.push(json!({
+            "table_name": format!("t{table}"), "class_name": format!("T{table}"),
+            "columns": column_list, "relationships": relationship_list,
+        }));
+    }
+    json!({"project_name": "big", "db_type": "sqlite", "schema": table_list}).to_string()
+}
+
+async fn limit_message(http: &reqwest::Client, daemon: &Daemon, path: &str, body: String) -> String {
+    let response = http.post(daemon.url(path)).body(body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let report: Value = response.json().await.unwrap();
+    let diagnostics = report["files"][0]["diagnostics"].as_array().unwrap();
+    let limit = diagnostics.iter().find(|diagnostic| diagnostic["code"] == "LIMIT_EXCEEDED").expect("a LIMIT_EXCEEDED diagnostic");
+    limit["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_limits_answer_413_and_422() {
+    let mut config = config();
+    config.rate_limit.enabled = false;
+    config.limits.max_body_bytes = 200_000;
+    config.limits.max_schema_bytes = 100_000;
+    let daemon = start(config).await;
+    let http = client();
+
+    // Over the body limit: 413, before any compilation.
+    let response = http.post(daemon.url("/api/v1/validate")).body(vec![b' '; 200_001]).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "payload_too_large");
+    assert!(error["message"].as_str().unwrap().contains("limit of 200000 bytes"));
+    // Within the body limit but over the schema limit: 422 naming the limit.
+    let padded = format!("{TINY}{}", " ".repeat(100_001));
+    let message = limit_message(&http, &daemon, "/api/v1/validate", padded).await;
+    assert!(message.contains("limit of 100000 bytes"), "{message}");
+    // The same answer when the length is not declared up front (chunked) and the
+    // whole body has to be read first.
+    for size in [100_001, 250_000] {
+        // Without a declared length, reading stops past the schema limit: 422 even for
+        // a body over the body limit, and never more than the schema limit in memory.
+        let answer = post_chunked(daemon.address, "/api/v1/generate", format!("{TINY}{}", " ".repeat(size)).as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+        assert!(answer.contains("LIMIT_EXCEEDED") && answer.contains("limit of 100000 bytes"), "{answer}");
+    }
+
+    // The default table, column and relationship limits (50, 100, 50).
+    let message = limit_message(&http, &daemon, "/api/v1/validate", schema_with(51, 2, 0)).await;
+    assert!(message.contains("51 tables") && message.contains("limit of 50"), "{message}");
+    let message = limit_message(&http, &daemon, "/api/v1/generate", schema_with(1, 101, 0)).await;
+    assert!(message.contains("101 columns") && message.contains("limit of 100"), "{message}");
+    let message = limit_message(&http, &daemon, "/api/v1/validate", schema_with(2, 2, 51)).await;
+    assert!(message.contains("51 relationships") && message.contains("limit of 50"), "{message}");
+    // Exactly at the limits is fine (the document may have other errors, but no limit).
+    let response = http.post(daemon.url("/api/v1/validate")).body(schema_with(50, 2, 0)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // Hostile nesting is a syntax error, not a stack overflow.
+    let deep = format!("{{\"a\": {}{}}}", "[".repeat(90_000), "]".repeat(90_000));
+    let response = http.post(daemon.url("/api/v1/validate")).body(deep).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let health = http.get(daemon.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarms_of_tiny_values_are_refused_before_compiling() {
+    let mut config = config();
+    config.rate_limit.enabled = false;
+    let daemon = start(config).await;
+    let http = client();
+    // A document at every structural limit is well under the JSON-value limit.
+    let response = http.post(daemon.url("/api/v1/validate")).body(schema_with(50, 100, 50)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "not rejected: no limit is exceeded");
+    let report: Value = response.json().await.unwrap();
+    assert!(report["files"][0]["diagnostics"].as_array().unwrap().iter().all(|diagnostic| diagnostic["code"] != "LIMIT_EXCEEDED"));
+    // Millions of tiny values would cost a diagnostic each: refused before compiling.
+    let swarm = format!("{{\"project_name\": \"x\", \"db_type\": \"sqlite\", \"schema\": [{}0]}}", "0,".repeat(100_000));
+    let message = limit_message(&http, &daemon, "/api/v1/validate", swarm).await;
+    assert!(message.contains("limit of 100000 JSON values"), "{message}");
+    // Commas inside strings are not values.
+    let strings = format!("{{\"project_name\": \"{}\", \"db_type\": \"sqlite\", \"schema\": []}}", ",\\\",".repeat(60_000));
+    let response = http.post(daemon.url("/api/v1/validate")).body(strings).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- authentication
+
+fn sha256_hex(key: &str) -> String {
+    backbone::serve::keys::hash_key(key).iter().fold(String::new(), |mut hex, byte| {
+        use std::fmt::Write;
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (idx, byte)| acc | (u32::from(*byte) << (16 - 8 * idx)));
+        for idx in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * idx)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn hs_token(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
+    request.body(TINY).send().await.unwrap().status()
+}
+
+fn auth_config(dir: &std::path::Path) -> Config {
+    let keys = format!(
+        "[[keys]]\nid = \"ci\"\nsha256 = \"{}\"\n\n[[keys]]\nid = \"old\"\nsha256 = \"{}\"\nexpires = 2020-01-01T00:00:00Z\n",
+        sha256_hex("ci-secret-key"),
+        sha256_hex("expired-key")
+    );
+    std::fs::write(dir.join("keys.toml"), keys).unwrap();
+    let mut config = config();
+    config.auth.api_keys_file = Some(dir.join("keys.toml"));
+    config.auth.api_keys = vec![format!("ops:sha256:{}", sha256_hex("ops-key")), "dev:plain-dev-key".to_owned()];
+    config.auth.jwt_secret = Some(HS_SECRET.to_owned());
+    config.auth.jwt_issuer = Some("backbone-test".to_owned());
+    config.auth.jwt_audience = Some("backbone-api".to_owned());
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_and_hs256_tokens_guard_protected_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = start_with_clock(auth_config(dir.path()), Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let validate = || http.post(daemon.url("/api/v1/validate"));
+
+    assert_eq!(status_of(validate()).await, StatusCode::UNAUTHORIZED, "no credential");
+    let response = validate().body(TINY).send().await.unwrap();
+    assert_eq!(header(&response, "www-authenticate"), "Bearer, ApiKey");
+    assert_eq!(status_of(validate().header("x-api-key", "wrong")).await, StatusCode::UNAUTHORIZED, "unknown key");
+    assert_eq!(status_of(validate().header("x-api-key", "expired-key")).await, StatusCode::UNAUTHORIZED, "expired key");
+    assert_eq!(status_of(validate().header("x-api-key", "ci-secret-key")).await, StatusCode::OK);
+    assert_eq!(status_of(validate().header("x-api-key", "ops-key")).await, StatusCode::OK, "hashed key from env");
+    assert_eq!(status_of(validate().header("x-api-key", "plain-dev-key")).await, StatusCode::OK, "plain key from env");
+
+    let now = now_secs();
+    let good = json!({"sub": "alice", "exp": now + 300, "iss": "backbone-test", "aud": "backbone-api"});
+    let bearer = |token: &str| validate().header("authorization", format!("Bearer {token}"));
+    assert_eq!(status_of(bearer(&hs_token(&good, HS_SECRET))).await, StatusCode::OK);
+    let expired = json!({"sub": "alice", "exp": now - 600, "iss": "backbone-test", "aud": "backbone-api"});
+    assert_eq!(status_of(bearer(&hs_token(&expired, HS_SECRET))).await, StatusCode::UNAUTHORIZED, "expired");
+    assert_eq!(status_of(bearer(&hs_token(&good, "another-secret-of-thirty-two-bytes!!"))).await, StatusCode::UNAUTHORIZED, "wrong signature");
+    let no_exp = json!({"sub": "alice", "iss": "backbone-test", "aud": "backbone-api"});
+    assert_eq!(status_of(bearer(&hs_token(&no_exp, HS_SECRET))).await, StatusCode::UNAUTHORIZED, "exp is required");
+    let wrong_issuer = json!({"sub": "alice", "exp": now + 300, "iss": "someone", "aud": "backbone-api"});
+    assert_eq!(status_of(bearer(&hs_token(&wrong_issuer, HS_SECRET))).await, StatusCode::UNAUTHORIZED, "issuer");
+    let wrong_audience = json!({"sub": "alice", "exp": now + 300, "iss": "backbone-test", "aud": "other"});
+    assert_eq!(status_of(bearer(&hs_token(&wrong_audience, HS_SECRET))).await, StatusCode::UNAUTHORIZED, "audience");
+    // alg none: a header and claims with an empty signature.
+    let none = format!("{}.{}.", base64url(br#"{"alg":"none","typ":"JWT"}"#), base64url(serde_json::to_string(&good).unwrap().as_bytes()));
+    assert_eq!(status_of(bearer(&none)).await, StatusCode::UNAUTHORIZED, "alg none");
+    // Another HMAC algorithm with the right secret is refused too: only HS256 is configured.
+    let hs512 = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &good, &EncodingKey::from_secret(HS_SECRET.as_bytes())).unwrap();
+    assert_eq!(status_of(bearer(&hs512)).await, StatusCode::UNAUTHORIZED, "HS512 not configured");
+    assert_eq!(status_of(validate().header("authorization", "Basic abc")).await, StatusCode::UNAUTHORIZED);
+
+    // The token endpoint exchanges a key for a JWT that then works.
+    let refused = http.post(daemon.url("/api/v1/token")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let issued: Value = http.post(daemon.url("/api/v1/token")).header("x-api-key", "ci-secret-key").send().await.unwrap().json().await.unwrap();
+    assert_eq!(issued["token_type"], "Bearer");
+    assert_eq!(issued["expires_in"], 900);
+    assert_eq!(status_of(bearer(issued["access_token"].as_str().unwrap())).await, StatusCode::OK);
+
+    // Health, metrics and docs stay open.
+    for path in ["/health", "/health/readiness", "/metrics", "/openapi.json", "/api/v1/status"] {
+        assert_eq!(http.get(daemon.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for reason in [
+        "missing_credentials",
+        "invalid_key",
+        "expired_key",
+        "expired_token",
+        "bad_signature",
+        "missing_claim",
+        "wrong_issuer",
+        "wrong_audience",
+        "algorithm_rejected",
+        "malformed_token",
+    ] {
+        let prefix = format!("backbone_auth_failures_total{{reason=\"{reason}\"}} ");
+        let count: u64 = scrape.lines().find_map(|line| line.strip_prefix(prefix.as_str())).and_then(|value| value.parse().ok()).unwrap_or(0);
+        assert!(count >= 1, "auth failure reason {reason} counted");
+    }
+    assert!(!scrape.contains("ci-secret-key"), "keys never appear");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_without_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = auth_config(dir.path());
+    config.auth.reload_interval_secs = 1;
+    let daemon = start_with_clock(config, Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let with_key = |key: &'static str| http.post(daemon.url("/api/v1/validate")).header("x-api-key", key);
+    assert_eq!(status_of(with_key("ci-secret-key")).await, StatusCode::OK);
+    assert_eq!(status_of(with_key("rotated-key")).await, StatusCode::UNAUTHORIZED);
+
+    // SIGHUP's path: the handle reloads at once.
+    std::fs::write(dir.path().join("keys.toml"), format!("[[keys]]\nid = \"ci2\"\nsha256 = \"{}\"\n", sha256_hex("rotated-key"))).unwrap();
+    assert_eq!(daemon.handle.reload_keys().unwrap(), 3, "one from the file, two given directly");
+    assert_eq!(status_of(with_key("rotated-key")).await, StatusCode::OK);
+    assert_eq!(status_of(with_key("ci-secret-key")).await, StatusCode::UNAUTHORIZED, "the old key is gone");
+
+    // A change of the file is noticed by itself.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(dir.path().join("keys.toml"), format!("[[keys]]\nid = \"ci3\"\nsha256 = \"{}\"\n", sha256_hex("third-key"))).unwrap();
+    let mut accepted = false;
+    for _ in 0..40 {
+        if status_of(with_key("third-key")).await == StatusCode::OK {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(accepted, "the watcher reloaded the changed file");
+    // A broken file keeps the keys in force.
+    std::fs::write(dir.path().join("keys.toml"), "[[keys]]\nid = 3\n").unwrap();
+    assert!(daemon.handle.reload_keys().is_err());
+    assert_eq!(status_of(with_key("third-key")).await, StatusCode::OK);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rs256_tokens_and_algorithm_confusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let private = dir.path().join("private.pem");
+    let public = dir.path().join("public.pem");
+    let generated =
+        std::process::Command::new("openssl").args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"]).arg(&private).output();
+    if !generated.is_ok_and(|output| output.status.success()) {
+        required("openssl");
+        return;
+    }
+    let exported = std::process::Command::new("openssl").arg("rsa").arg("-in").arg(&private).arg("-pubout").arg("-out").arg(&public).output().unwrap();
+    assert!(exported.status.success());
+    let mut config = config();
+    config.auth.jwt_algorithm = JwtAlgorithm::RS256;
+    config.auth.jwt_public_key_file = Some(public.clone());
+    config.auth.jwt_private_key_file = Some(private.clone());
+    config.auth.api_keys = vec!["ci:ci-secret-key".to_owned()];
+    let daemon = start_with_clock(config, Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let bearer = |token: &str| http.post(daemon.url("/api/v1/generate")).header("authorization", format!("Bearer {token}"));
+    let claims = json!({"sub": "bob", "exp": now_secs() + 300});
+    let private_pem = std::fs::read(&private).unwrap();
+    let signed = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_pem(&private_pem).unwrap()).unwrap();
+    assert_eq!(status_of(bearer(&signed)).await, StatusCode::OK);
+    // Algorithm confusion: HS256 "signed" with the public key as the secret.
+    let public_pem = std::fs::read(&public).unwrap();
+    let confused = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&public_pem)).unwrap();
+    assert_eq!(status_of(bearer(&confused)).await, StatusCode::UNAUTHORIZED, "algorithm confusion");
+    // The token endpoint signs with the private key.
+    let issued: Value = http.post(daemon.url("/api/v1/token")).header("x-api-key", "ci-secret-key").send().await.unwrap().json().await.unwrap();
+    assert_eq!(status_of(bearer(issued["access_token"].as_str().unwrap())).await, StatusCode::OK);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_routes_are_configurable() {
+    let mut config = config();
+    config.auth.api_keys = vec!["ci:ci-secret-key".to_owned()];
+    config.auth.protected = vec!["/api/v1/generate".to_owned()];
+    let daemon = start(config).await;
+    let http = client();
+    assert_eq!(status_of(http.post(daemon.url("/api/v1/validate"))).await, StatusCode::OK);
+    assert_eq!(status_of(http.post(daemon.url("/api/v1/generate"))).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_of(http.post(daemon.url("/api/v1/generate")).header("x-api-key", "ci-secret-key")).await, StatusCode::OK);
+    // A credential that is presented must be valid, even on an open route.
+    assert_eq!(status_of(http.post(daemon.url("/api/v1/validate")).header("x-api-key", "nope")).await, StatusCode::UNAUTHORIZED);
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- rate limits
+
+fn limit_headers(response: &reqwest::Response) -> (u64, u64, u64) {
+    let number = |name: &str| header(response, name).parse::<u64>().unwrap();
+    (number("x-ratelimit-limit"), number("x-ratelimit-remaining"), number("x-ratelimit-reset"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_21st_public_request_in_a_minute_is_429() {
+    let daemon = start(config()).await;
+    let http = client();
+    daemon.clock.advance(Duration::from_secs(15));
+    for idx in 1..=20u64 {
+        let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "request {idx}");
+        assert_eq!(limit_headers(&response), (20, 20 - idx, 45), "request {idx}");
+        assert_eq!(header(&response, "x-ratelimit-tier"), "public");
+    }
+    let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limit_headers(&response), (20, 0, 45));
+    assert_eq!(header(&response, "retry-after"), "45");
+    assert_eq!(header(&response, "x-ratelimit-tier"), "public");
+    // Status and health are not limited.
+    assert_eq!(http.get(daemon.url("/api/v1/status")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(http.get(daemon.url("/health")).send().await.unwrap().status(), StatusCode::OK);
+    // The next minute starts afresh.
+    daemon.clock.advance(Duration::from_secs(45));
+    let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(limit_headers(&response), (20, 19, 60));
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(scrape.contains("backbone_rate_limit_rejections_total{tier=\"public\"} 1"));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_generation_and_authenticated_tiers() {
+    let mut config = config();
+    config.auth.api_keys = vec!["a:key-a".to_owned(), "b:key-b".to_owned(), "c:key-c".to_owned()];
+    config.auth.protected = Vec::new();
+    let daemon = start(config).await;
+    let http = client();
+    let post = |path: &str, key: &'static str| http.post(daemon.url(path)).header("x-api-key", key).body(TINY);
+
+    // Validation: 50 a minute, even for an authenticated caller (100 a minute).
+    for idx in 1..=50 {
+        assert_eq!(post("/api/v1/validate", "key-a").send().await.unwrap().status(), StatusCode::OK, "validate {idx}");
+    }
+    let response = post("/api/v1/validate", "key-a").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "x-ratelimit-tier"), "validation");
+    assert_eq!(limit_headers(&response).0, 50);
+    // Another key has its own counters.
+    assert_eq!(post("/api/v1/validate", "key-b").send().await.unwrap().status(), StatusCode::OK);
+
+    // Generation: 10 a minute and 50 an hour.
+    for minute in 0..5 {
+        for idx in 1..=10 {
+            assert_eq!(post("/api/v1/generate", "key-c").send().await.unwrap().status(), StatusCode::OK, "minute {minute} generate {idx}");
+        }
+        let response = post("/api/v1/generate", "key-c").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "minute {minute}");
+        let tier = header(&response, "x-ratelimit-tier").to_owned();
+        assert_eq!(tier, if minute == 4 { "generation_hour" } else { "generation_minute" }, "minute {minute}");
+        if minute == 4 {
+            assert_eq!(limit_headers(&response), (50, 0, 3600 - 4 * 60));
+        }
+        daemon.clock.advance(Duration::from_secs(60));
+    }
+    // Fifty generations used up the hour: the sixth minute is refused too.
+    let response = post("/api/v1/generate", "key-c").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "x-ratelimit-tier"), "generation_hour");
+
+    // Authenticated: 100 a minute across routes (status is free, token counts).
+    daemon.clock.advance(Duration::from_secs(3600));
+    for idx in 1..=100 {
+        let response = http.post(daemon.url("/api/v1/token")).header("x-api-key", "key-b").send().await.unwrap();
+        assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS, "token {idx}");
+    }
+    let response = http.post(daemon.url("/api/v1/token")).header("x-api-key", "key-b").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "x-ratelimit-tier"), "authenticated");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_behind_a_trusted_proxy_are_told_apart() {
+    let mut config = config();
+    config.rate_limit.public_per_minute = 2;
+    config.rate_limit.trusted_proxies = vec!["127.0.0.0/8".to_owned()];
+    let daemon = start(config).await;
+    let http = client();
+    let from = |ip: &str| http.post(daemon.url("/api/v1/validate")).header("x-forwarded-for", format!("{ip}, 127.0.0.5")).body(TINY);
+    for _ in 0..2 {
+        assert_eq!(from("203.0.113.1").send().await.unwrap().status(), StatusCode::OK);
+    }
+    assert_eq!(from("203.0.113.1").send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(from("203.0.113.2").send().await.unwrap().status(), StatusCode::OK, "another client");
+    daemon.stop().await;
+
+    // Without the trusted-proxy setting the header is ignored: both are the peer.
+    let mut config = self::config();
+    config.rate_limit.public_per_minute = 2;
+    let daemon = start(config).await;
+    let from = |ip: &str| http.post(daemon.url("/api/v1/validate")).header("x-forwarded-for", ip.to_owned()).body(TINY);
+    assert_eq!(from("203.0.113.1").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(from("203.0.113.2").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(from("203.0.113.3").send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    daemon.stop().await;
+}
+
+fn redis_up() -> bool {
+    std::net::TcpStream::connect_timeout(&"127.0.0.1:6379".parse().unwrap(), Duration::from_millis(300)).is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_share_limits_through_redis() {
+    if !redis_up() && !required("Redis on 127.0.0.1:6379") {
+        return;
+    }
+    let clock = Arc::new(ManualClock::new(T0_MS));
+    let mut config = config();
+    config.rate_limit.store = "redis://127.0.0.1:6379".to_owned();
+    config.rate_limit.redis_prefix = format!("backbone-test:{}:", uuid::Uuid::new_v4());
+    let first = start_with_clock(config.clone(), Arc::clone(&clock)).await;
+    let second = start_with_clock(config, Arc::clone(&clock)).await;
+    let http = client();
+    for idx in 0..20 {
+        let daemon = if idx % 2 == 0 { &first } else { &second };
+        let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "request {}", idx + 1);
+        assert_eq!(limit_headers(&response).1, 19 - idx, "remaining after request {}", idx + 1);
+    }
+    for daemon in [&first, &second] {
+        let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(header(&response, "retry-after"), "60");
+    }
+    let detailed: Value = http.get(first.url("/health/detailed")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detailed["dependencies"][0]["kind"], "redis");
+    assert_eq!(detailed["dependencies"][0]["status"], "up");
+    assert!(detailed["dependencies"][0]["latency_ms"].is_f64());
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(http.post(second.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK);
+    first.stop().await;
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_store_fails_open_or_closed() {
+    let mut config = config();
+    // Nothing listens on port 1: every call to the store fails at once.
+    config.rate_limit.store = "redis://127.0.0.1:1".to_owned();
+    let daemon = start(config.clone()).await;
+    let http = client();
+    let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "fail-open keeps serving");
+    assert!(response.headers().get("x-ratelimit-limit").is_none());
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(scrape.contains("backbone_rate_limit_store_errors_total 1"), "{scrape}");
+    assert!(scrape.contains("backbone_rate_limit_store_up 0"));
+    let detailed: Value = http.get(daemon.url("/health/detailed")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detailed["status"], "degraded");
+    assert_eq!(detailed["dependencies"][0]["status"], "down");
+    assert_eq!(http.get(daemon.url("/health/readiness")).send().await.unwrap().status(), StatusCode::OK, "open: still ready");
+    daemon.stop().await;
+
+    config.rate_limit.fail = FailMode::Closed;
+    let daemon = start(config).await;
+    let response = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "fail-closed refuses");
+    assert!(response.headers().get("retry-after").is_some());
+    assert_eq!(http.get(daemon.url("/health/readiness")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(http.get(daemon.url("/health/liveness")).send().await.unwrap().status(), StatusCode::OK);
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- capacity
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_503_with_retry_after() {
+    let mut config = config();
+    config.rate_limit.enabled = false;
+    config.workers = 1;
+    config.queue = 0;
+    let daemon = start(config).await;
+    let http = client();
+    let text = example("sakila");
+    let requests = (0..8).map(|_| http.post(daemon.url("/api/v1/generate")).body(text.clone()).send());
+    let responses = futures_join_all(requests).await;
+    let busy: Vec<_> = responses.iter().filter(|response| response.status() == StatusCode::SERVICE_UNAVAILABLE).collect();
+    assert!(!busy.is_empty(), "one worker and no queue: some of 8 concurrent generations are refused");
+    assert!(busy.iter().all(|response| response.headers().get("retry-after").is_some_and(|value| value == "1")));
+    assert!(responses.iter().any(|response| response.status() == StatusCode::OK));
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(scrape.contains("backbone_compile_rejections_total"));
+    daemon.stop().await;
+}
+
+/// Awaits every future concurrently (no extra crate for one join).
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<reqwest::Response>
+where
+    F: std::future::Future<Output = Result<reqwest::Response, reqwest::Error>> + Send + 'static,
+{
+    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut responses = Vec::new();
+    for task in tasks {
+        responses.push(task.await.unwrap().unwrap());
+    }
+    responses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_request_times_out_with_503() {
+    let mut config = config();
+    config.request_timeout_secs = 1;
+    let daemon = start(config).await;
+    let mut stream = tokio::net::TcpStream::connect(daemon.address).await.unwrap();
+    stream.write_all(b"POST /api/v1/validate HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{").await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer)).await.unwrap().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("x-request-id:"), "{answer}");
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- observability
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_a_request_id() {
+    let daemon = start(config()).await;
+    let http = client();
+    let response = http.get(daemon.url("/health")).header("x-request-id", "trace-abc-123").send().await.unwrap();
+    assert_eq!(header(&response, "x-request-id"), "trace-abc-123");
+    let response = http.get(daemon.url("/health")).send().await.unwrap();
+    let generated = header(&response, "x-request-id");
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    let response = http.get(daemon.url("/health")).header("x-request-id", "x".repeat(200)).send().await.unwrap();
+    assert_eq!(header(&response, "x-request-id").len(), 36, "an unreasonable id is replaced");
+    for response in [http.get(daemon.url("/nope")).send().await.unwrap(), http.post(daemon.url("/api/v1/validate")).body("{").send().await.unwrap()] {
+        assert!(response.headers().contains_key("x-request-id"));
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+        assert_eq!(header(&response, "x-frame-options"), "DENY");
+        assert!(header(&response, "content-security-policy").contains("default-src 'none'"));
+    }
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metrics_scrape_passes_promtool() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = auth_config(dir.path());
+    config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    let server = Server::bind(config, Arc::new(ManualClock::new(now_secs() * 1000))).await.unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    let metrics_url = format!("http://{}/metrics", server.metrics_addr().unwrap());
+    let handle = server.handle();
+    let task = tokio::spawn(server.run());
+    let http = client();
+    http.post(format!("{base}/api/v1/validate")).header("x-api-key", "ci-secret-key").body(TINY).send().await.unwrap();
+    http.post(format!("{base}/api/v1/generate")).header("x-api-key", "ci-secret-key").body(TINY).send().await.unwrap();
+    http.post(format!("{base}/api/v1/generate")).body(TINY).send().await.unwrap();
+    http.get(format!("{base}/health/readiness")).send().await.unwrap();
+    assert_eq!(http.get(format!("{base}/metrics")).send().await.unwrap().status(), StatusCode::NOT_FOUND, "metrics only on its own address");
+    let response = http.get(&metrics_url).send().await.unwrap();
+    assert!(header(&response, "content-type").starts_with("text/plain; version=0.0.4"));
+    let scrape = response.text().await.unwrap();
+
+    for needle in [
+        "backbone_http_requests_total{method=\"POST\",route=\"/api/v1/validate\",status=\"200\"} 1",
+        "backbone_validations_total{outcome=\"valid\"} 1",
+        "backbone_generation_runs_total{outcome=\"ok\"} 1",
+        "backbone_generated_tables_total 1",
+        "backbone_auth_failures_total{reason=\"missing_credentials\"} 1",
+        "backbone_build_info{profile=",
+        "backbone_api_keys_loaded 4",
+        "process_resident_memory_bytes",
+    ] {
+        assert!(scrape.contains(needle), "{needle} in\n{scrape}");
+    }
+    // Every family exported is in the documented table.
+    let exported: std::collections::BTreeSet<&str> =
+        scrape.lines().filter_map(|line| line.strip_prefix("# TYPE ")).filter_map(|rest| rest.split(' ').next()).collect();
+    for family in &exported {
+        assert!(backbone::serve::metrics::METRIC_NAMES.contains(family), "{family} is not in METRIC_NAMES");
+    }
+    let promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    match promtool {
+        Ok(mut child) => {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(scrape.as_bytes()).unwrap();
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "promtool check metrics:\n{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        }
+        // promtool is not part of the Rust toolchain that CI brings: without it the
+        // scrape is still checked against the metric table above.
+        Err(_) => skip_note("promtool (Debian package `prometheus`)"),
+    }
+    handle.shutdown();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_answers_allowed_origins_only() {
+    let mut config = config();
+    config.cors.origins = vec!["https://app.example".to_owned()];
+    let daemon = start(config).await;
+    let http = client();
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, daemon.url("/api/v1/validate"))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-api-key")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(header(&preflight, "access-control-allow-origin"), "https://app.example");
+    assert!(header(&preflight, "access-control-allow-headers").contains("x-api-key"));
+    let other = http.get(daemon.url("/health")).header("origin", "https://evil.example").send().await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- health and shutdown
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_probes_and_readiness_while_draining() {
+    let mut config = config();
+    config.drain_delay_ms = 1500;
+    let daemon = start(config).await;
+    let http = client();
+    for path in ["/health", "/health/liveness", "/health/readiness", "/health/detailed"] {
+        assert_eq!(http.get(daemon.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+    let detailed: Value = http.get(daemon.url("/health/detailed")).send().await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = detailed["dependencies"].as_array().unwrap().iter().map(|dependency| dependency["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["rate_limit_store", "api_keys", "compile_pool"]);
+    assert_eq!(detailed["dependencies"][0]["status"], "up");
+
+    daemon.handle.shutdown();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let readiness = http.get(daemon.url("/health/readiness")).send().await.unwrap();
+    assert_eq!(readiness.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(readiness.json::<Value>().await.unwrap()["reason"], "draining");
+    assert_eq!(http.get(daemon.url("/health/liveness")).send().await.unwrap().status(), StatusCode::OK, "alive while draining");
+    assert_eq!(http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK, "still serving");
+    let address = daemon.address;
+    daemon.stop().await;
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the listener is closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_finishes_in_flight_requests() {
+    let mut config = config();
+    config.rate_limit.enabled = false;
+    config.drain_delay_ms = 1000;
+    let daemon = start(config).await;
+    let http = client();
+
+    // A request whose body is still arriving when shutdown starts.
+    let body = TINY.as_bytes();
+    let mut stream = tokio::net::TcpStream::connect(daemon.address).await.unwrap();
+    let head = format!("POST /api/v1/validate HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    // And a batch of generations in flight.
+    let text = example("chinook");
+    let batch: Vec<_> = (0..6).map(|_| tokio::spawn(http.post(daemon.url("/api/v1/generate")).body(text.clone()).send())).collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    daemon.handle.shutdown();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The listener is closed by now; the half-sent request still completes.
+    assert!(tokio::net::TcpStream::connect(daemon.address).await.is_err(), "no new connections");
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer)).await.unwrap().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for task in batch {
+        assert_eq!(task.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
+    tokio::time::timeout(Duration::from_secs(10), daemon.task).await.unwrap().unwrap().unwrap();
+}
+
+// ---------------------------------------------------------------- the binary
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_layers_flags_env_and_file_logs_json_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("backbone.toml"), "[limits]\nmax_tables = 5\nmax_columns = 9\nmax_relationships = 3\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = std::fs::File::create(dir.path().join("log.jsonl")).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("backbone"))
+        .args(["serve", "--config"])
+        .arg(dir.path().join("backbone.toml"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--max-columns", "11"])
+        .env("BACKBONE_MAX_TABLES", "7")
+        .env("BACKBONE_MAX_COLUMNS", "10")
+        .env("BACKBONE_API_KEYS", "ci:secret-value-1234")
+        .env("BACKBONE_PROTECT", "/api/v1/generate")
+        .stdout(log)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = client();
+    let mut status = None;
+    for _ in 0..100 {
+        if let Ok(response) = http.get(format!("{base}/api/v1/status")).send().await {
+            status = Some(response.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = status.expect("the daemon answers");
+    assert_eq!(status["limits"]["max_tables"], 7, "the variable beats the file");
+    assert_eq!(status["limits"]["max_columns"], 11, "the flag beats the variable and the file");
+    assert_eq!(status["limits"]["max_relationships"], 3, "the file beats the default");
+    assert_eq!(status["auth"]["protected"], json!(["/api/v1/generate"]));
+    let response = http
+        .post(format!("{base}/api/v1/validate"))
+        .header("x-request-id", "binary-test-1")
+        .header("x-api-key", "secret-value-1234")
+        .body(TINY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::TERM).unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "SIGTERM ends the daemon cleanly: {exit:?}");
+    let lines: Vec<Value> = std::fs::read_to_string(dir.path().join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("a JSON log line: {error}: {line}")))
+        .collect();
+    let access = lines.iter().find(|line| line["span"]["request_id"] == "binary-test-1").expect("the access line carries the request id");
+    assert_eq!(access["method"], "POST");
+    assert_eq!(access["route"], "/api/v1/validate");
+    assert_eq!(access["status"], 200);
+    assert_eq!(access["client"], "key:ci");
+    assert!(access["latency_ms"].is_f64());
+    assert!(lines.iter().any(|line| line["signal"] == "SIGTERM"));
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(!text.contains("secret-value-1234"), "keys never reach the log");
+}

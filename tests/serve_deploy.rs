@@ -1,0 +1,220 @@
+//! The `deploy/` folder: every YAML and JSON file parses, the alert rules pass
+//! `promtool check rules`, the configuration files are ones `backbone serve` accepts,
+//! the manifests point at routes the daemon serves, and every metric the dashboard or
+//! the rules name is in a real scrape of the daemon.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use backbone::serve::config::Config;
+use backbone::serve::{ManualClock, Server};
+use serde_yaml::Value as Yaml;
+
+fn files_with(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extensions.iter().any(|wanted| extension == *wanted)) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn yaml_documents(path: &Path) -> Vec<Yaml> {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml::Deserializer::from_str(&text)
+        .map(|document| <Yaml as serde::Deserialize>::deserialize(document).unwrap_or_else(|error| panic!("{}: {error}", path.display())))
+        .collect()
+}
+
+fn yaml(path: &str) -> Yaml {
+    yaml_documents(Path::new(path)).into_iter().next().unwrap()
+}
+
+#[test]
+fn every_yaml_and_json_file_parses() {
+    let yaml_files = files_with(Path::new("deploy"), &["yml", "yaml"]);
+    assert!(yaml_files.len() >= 10, "{yaml_files:?}");
+    for path in yaml_files {
+        assert!(!yaml_documents(&path).is_empty(), "{}", path.display());
+    }
+    for path in files_with(Path::new("deploy"), &["json"]) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    }
+}
+
+#[test]
+fn the_configuration_files_are_accepted() {
+    let config = Config::from_toml(&std::fs::read_to_string("deploy/backbone.toml").unwrap()).unwrap();
+    assert_eq!(config.limits, Config::default().limits, "the example shows the documented defaults");
+    assert_eq!(config.rate_limit.public_per_minute, 20);
+    let configmap = yaml("deploy/k8s/configmap.yaml");
+    let in_cluster = Config::from_toml(configmap["data"]["backbone.toml"].as_str().unwrap()).unwrap();
+    assert!(in_cluster.rate_limit.store.starts_with("redis://"));
+    assert!(in_cluster.drain_delay_ms > 0, "readiness fails before the listener closes");
+    let keys = backbone::serve::keys::parse_key_file(&std::fs::read_to_string("deploy/keys.example.toml").unwrap()).unwrap();
+    assert_eq!(keys.len(), 2);
+    let secret = yaml("deploy/k8s/secret.yaml");
+    backbone::serve::keys::parse_key_file(secret["stringData"]["keys.toml"].as_str().unwrap()).unwrap();
+    assert!(secret["stringData"]["jwt-secret"].as_str().unwrap().len() >= 32);
+}
+
+fn served(path: &str) -> bool {
+    backbone::serve::openapi::ROUTES.iter().any(|route| route.path == path)
+}
+
+#[test]
+fn the_kubernetes_manifests_fit_together() {
+    let deployment = yaml("deploy/k8s/deployment.yaml");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        let path = container[probe]["httpGet"]["path"].as_str().unwrap();
+        assert!(served(path), "{probe} {path}");
+    }
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/health/liveness");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/health/readiness");
+    assert!(container["resources"]["limits"]["cpu"].is_string() && container["resources"]["limits"]["memory"].is_string());
+    assert!(container["resources"]["requests"]["cpu"].is_string());
+    assert_eq!(deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], true);
+    let name = deployment["metadata"]["name"].as_str().unwrap();
+    let hpa = yaml("deploy/k8s/hpa.yaml");
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"].as_str(), Some(name));
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["kind"], "Deployment");
+    let service = yaml("deploy/k8s/service.yaml");
+    assert_eq!(service["spec"]["selector"], deployment["spec"]["selector"]["matchLabels"]);
+    let kustomization = yaml("deploy/k8s/kustomization.yaml");
+    for resource in kustomization["resources"].as_sequence().unwrap() {
+        assert!(Path::new("deploy/k8s").join(resource.as_str().unwrap()).exists(), "{resource:?}");
+    }
+    let kinds: BTreeSet<String> = files_with(Path::new("deploy/k8s"), &["yaml"])
+        .iter()
+        .flat_map(|path| yaml_documents(path))
+        .filter_map(|document| document["kind"].as_str().map(str::to_owned))
+        .collect();
+    for kind in ["Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler"] {
+        assert!(kinds.contains(kind), "{kind} in {kinds:?}");
+    }
+}
+
+#[test]
+fn compose_and_dockerfile_are_complete() {
+    let compose = yaml("deploy/docker-compose.yml");
+    let services = compose["services"].as_mapping().unwrap();
+    let names: Vec<&str> = services.keys().filter_map(Yaml::as_str).collect();
+    for wanted in ["backbone-1", "backbone-2", "redis", "prometheus", "grafana"] {
+        assert!(names.contains(&wanted), "{wanted} in {names:?}");
+    }
+    for service in services.values() {
+        for volume in service["volumes"].as_sequence().into_iter().flatten() {
+            let host = volume.as_str().unwrap().split(':').next().unwrap();
+            assert!(Path::new("deploy").join(host).exists(), "{host} is mounted but missing");
+        }
+    }
+    let dockerfile = std::fs::read_to_string("deploy/Dockerfile").unwrap();
+    assert!(dockerfile.lines().filter(|line| line.starts_with("FROM ")).count() >= 2, "multi-stage");
+    let user = dockerfile.lines().rev().find_map(|line| line.strip_prefix("USER ")).expect("a USER line");
+    assert!(!user.starts_with("root") && !user.starts_with('0'), "runs as non-root: {user}");
+    for copied in dockerfile.lines().filter_map(|line| line.strip_prefix("COPY ")).filter(|line| !line.starts_with("--from")) {
+        let sources: Vec<&str> = copied.split_whitespace().collect();
+        for source in &sources[..sources.len() - 1] {
+            assert!(Path::new(source).exists(), "COPY {source}: missing from the repository");
+        }
+    }
+}
+
+/// Metric names (`backbone_…`, `process_…`) in a PromQL expression, histogram series
+/// mapped to their family.
+fn metric_names(expression: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = expression.as_bytes();
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let rest = &expression[idx..];
+        let boundary = idx == 0 || !(bytes[idx - 1].is_ascii_alphanumeric() || bytes[idx - 1] == b'_');
+        if boundary && (rest.starts_with("backbone_") || rest.starts_with("process_")) {
+            let end = rest.find(|character: char| !(character.is_ascii_alphanumeric() || character == '_')).unwrap_or(rest.len());
+            let name = &rest[..end];
+            let family = ["_bucket", "_sum", "_count"].iter().find_map(|suffix| name.strip_suffix(suffix)).unwrap_or(name);
+            names.insert(family.to_owned());
+            idx += end;
+        } else {
+            idx += 1;
+        }
+    }
+    names
+}
+
+fn referenced_metrics() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("deploy/grafana/dashboards/backbone.json").unwrap()).unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            names.extend(metric_names(target["expr"].as_str().unwrap()));
+        }
+    }
+    let rules = yaml("deploy/prometheus/alerts.yml");
+    for group in rules["groups"].as_sequence().unwrap() {
+        for rule in group["rules"].as_sequence().unwrap() {
+            names.extend(metric_names(rule["expr"].as_str().unwrap()));
+        }
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metric_named_by_the_dashboard_and_rules_is_scraped() {
+    let referenced = referenced_metrics();
+    assert!(referenced.len() >= 15, "{referenced:?}");
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        workers: 1,
+        auth: backbone::serve::config::AuthConfig { api_keys: vec!["ci:ci-key".to_owned()], ..Default::default() },
+        rate_limit: backbone::serve::config::RateLimitConfig { public_per_minute: 1, ..Default::default() },
+        ..Config::default()
+    };
+    let server = Server::bind(config, Arc::new(ManualClock::new(1_893_456_000_000))).await.unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    let handle = server.handle();
+    let task = tokio::spawn(server.run());
+    let http = reqwest::Client::new();
+    let schema = std::fs::read_to_string("examples/library.json").unwrap();
+    // Enough traffic that every labelled family has a series: a validation, a
+    // generation, an auth failure and a rate-limit refusal.
+    http.post(format!("{base}/api/v1/validate")).header("x-api-key", "ci-key").body(schema.clone()).send().await.unwrap();
+    http.post(format!("{base}/api/v1/generate")).header("x-api-key", "ci-key").body(schema).send().await.unwrap();
+    http.post(format!("{base}/api/v1/validate")).send().await.unwrap();
+    http.post(format!("{base}/api/v1/token")).header("x-api-key", "wrong").send().await.unwrap();
+    http.get(format!("{base}/health/readiness")).send().await.unwrap();
+    let scrape = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    let exported: BTreeSet<&str> = scrape.lines().filter_map(|line| line.strip_prefix("# TYPE ")).filter_map(|rest| rest.split(' ').next()).collect();
+    for name in &referenced {
+        assert!(exported.contains(name.as_str()), "{name} is named by the dashboard or the rules but not in the scrape");
+    }
+    handle.shutdown();
+    task.await.unwrap().unwrap();
+}
+
+#[test]
+fn promtool_accepts_the_alert_rules() {
+    let output = std::process::Command::new("promtool").args(["check", "rules", "deploy/prometheus/alerts.yml"]).output();
+    match output {
+        Ok(output) => {
+            assert!(output.status.success(), "promtool check rules:\n{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        }
+        Err(_) => skip_note(),
+    }
+}
+
+#[expect(clippy::print_stderr, reason = "a skipped check must be visible in the test output")]
+fn skip_note() {
+    eprintln!("note: promtool (Debian package `prometheus`) is not installed; the alert rules were only parsed as YAML");
+}
