@@ -634,3 +634,22 @@ fn long_minified_lines_render() {
     assert_eq!(result.code, 1, "{}", result.stderr);
     assert!(result.stderr.contains("BAD_VALUE"), "{}", result.stderr);
 }
+
+/// A document with a million bad elements keeps 10 000 diagnostics and counts the rest,
+/// so a hostile input cannot cost a diagnostic's memory per element.
+#[test]
+fn floods_of_errors_are_counted_not_kept() {
+    let elements: Vec<String> = (0..200_000).map(|idx| idx.to_string()).collect();
+    let document = format!("{{\"project_name\": \"p\", \"db_type\": \"sqlite\", \"schema\": [{}]}}", elements.join(","));
+    let result = run_stdin(&["validate", "-"], &document);
+    assert_eq!(result.code, 1, "{}", &result.stderr[result.stderr.len().saturating_sub(300)..]);
+    assert!(
+        result.stderr.ends_with("<stdin>: invalid (200000 errors; only the first 10000 are shown)\n"),
+        "{}",
+        &result.stderr[result.stderr.len().saturating_sub(300)..]
+    );
+    let json = run_stdin(&["validate", "--format", "json", "-"], &document);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["files"][0]["valid"], false);
+    assert_eq!(report["files"][0]["diagnostics"].as_array().map(Vec::len), Some(10_000));
+}

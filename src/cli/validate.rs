@@ -90,5 +90,9 @@ pub(super) fn summary(name: &str, diagnostics: &Diagnostics, failed: bool) -> St
         })
         .collect();
     let verdict = if failed { "invalid" } else { "valid" };
-    if counts.is_empty() { format!("{name}: {verdict}\n") } else { format!("{name}: {verdict} ({})\n", counts.join(", ")) }
+    let shown = match diagnostics.dropped() {
+        0 => String::new(),
+        _ => format!("; only the first {} are shown", diagnostics.len()),
+    };
+    if counts.is_empty() { format!("{name}: {verdict}\n") } else { format!("{name}: {verdict} ({}{shown})\n", counts.join(", ")) }
 }

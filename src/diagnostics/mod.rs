@@ -105,11 +105,26 @@ pub struct Diagnostics {
     /// Did-you-mean searches left; each one scans every candidate name, so a document
     /// with thousands of unknown names gets suggestions for the first ones only.
     suggestions_left: usize,
+    /// Diagnostics counted but not kept, by severity (error, warning, info), once
+    /// [`MAX_KEPT`] are kept: a hostile document with millions of bad elements must not
+    /// cost a diagnostic's memory each.
+    dropped: [usize; 3],
 }
+
+/// How many diagnostics one document keeps; the rest are only counted.
+pub const MAX_KEPT: usize = 10_000;
 
 impl Default for Diagnostics {
     fn default() -> Self {
-        Self { found: Vec::new(), errors: 0, suggestions_left: SUGGESTION_BUDGET }
+        Self { found: Vec::new(), errors: 0, suggestions_left: SUGGESTION_BUDGET, dropped: [0; 3] }
+    }
+}
+
+fn severity_index(severity: Severity) -> usize {
+    match severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
     }
 }
 
@@ -123,7 +138,16 @@ impl Diagnostics {
 
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.errors += usize::from(diagnostic.is_error());
-        self.found.push(diagnostic);
+        if self.found.len() < MAX_KEPT {
+            self.found.push(diagnostic);
+        } else {
+            self.dropped[severity_index(diagnostic.severity)] += 1;
+        }
+    }
+
+    /// How many diagnostics were counted but not kept (past [`MAX_KEPT`]).
+    pub fn dropped(&self) -> usize {
+        self.dropped.iter().sum()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -141,8 +165,9 @@ impl Diagnostics {
         available
     }
 
+    /// Every diagnostic of `severity` found, kept or not.
     pub fn count(&self, severity: Severity) -> usize {
-        self.found.iter().filter(|diagnostic| diagnostic.severity == severity).count()
+        self.found.iter().filter(|diagnostic| diagnostic.severity == severity).count() + self.dropped[severity_index(severity)]
     }
 
     pub fn len(&self) -> usize {
