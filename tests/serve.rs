@@ -970,3 +970,250 @@ async fn the_binary_layers_flags_env_and_file_logs_json_and_stops_on_sigterm() {
     let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
     assert!(!text.contains("secret-value-1234"), "keys never reach the log");
 }
+
+// ---------------------------------------------------------------- refine
+
+/// A fake OpenAI-compatible provider on loopback: every request gets `status` and `body`
+/// (`/chat/completions` or not); it counts the requests it saw.
+struct FakeLlm {
+    url: String,
+    seen: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeLlm {
+    fn start(status: u16, body: Value) -> Self {
+        Self::start_slow(status, body, Duration::ZERO)
+    }
+
+    /// Answers each request after `delay`.
+    fn start_slow(status: u16, body: Value, delay: Duration) -> Self {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut request = vec![0; length];
+                let _ = reader.read_exact(&mut request);
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::thread::sleep(delay);
+                let text = body.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        Self { url, seen }
+    }
+
+    fn requests(&self) -> usize {
+        self.seen.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// An OpenAI-style answer refining `examples/library.json`, with one unknown column.
+fn library_answer() -> Value {
+    let refinement = json!({
+        "tables": [
+            {"table": "books", "columns": [
+                {"column": "isbn", "min_length": 13, "max_length": 13, "pattern": "^[0-9]{13}$", "examples": ["9780306406157"]},
+                {"column": "nonexistent", "description": "no such column"}
+            ]}
+        ],
+        "advice": [{"table": "loans", "message": "Consider a due_on date."}]
+    });
+    json!({"choices": [{"message": {"role": "assistant", "content": refinement.to_string()}}], "usage": {"prompt_tokens": 1200, "completion_tokens": 340}})
+}
+
+fn llm_config(provider: &FakeLlm) -> Config {
+    let mut config = config();
+    config.llm.provider = Some(backbone::refine::provider::ProviderKind::Openai);
+    config.llm.base_url = Some(provider.url.clone());
+    config.llm.model = Some("local-model".to_owned());
+    config.llm.attempts = 1;
+    config
+}
+
+/// The value of one sample of the scrape (`name{labels} value`).
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).and_then(|value| value.trim().parse().ok()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_with_refine_applies_the_answer_and_feeds_the_llm_metrics() {
+    let provider = FakeLlm::start(200, library_answer());
+    let daemon = start(llm_config(&provider)).await;
+    let http = client();
+    let text = example("library");
+
+    // The JSON form: the refined files, the saved refinement, and what was rejected.
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).header("accept", "application/json").body(text.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-backbone-refine-rejected"), "1");
+    assert_eq!(header(&response, "x-backbone-refine-advice"), "1");
+    let project: Value = response.json().await.unwrap();
+    let file = |path: &str| {
+        project["files"].as_array().unwrap().iter().find(|file| file["path"] == path).and_then(|file| file["content"].as_str()).unwrap_or_default().to_owned()
+    };
+    assert!(file("app/schemas/books.py").contains("pattern=\"^[0-9]{13}$\""), "{}", file("app/schemas/books.py"));
+    let saved: Value = serde_json::from_str(&file(".backbone/refinements.json")).unwrap();
+    assert_eq!(saved["advice"][0]["message"], "Consider a due_on date.");
+    let refinement = &project["refinement"];
+    assert_eq!(refinement["rejected"].as_array().unwrap().len(), 1, "{refinement}");
+    assert!(refinement["rejected"][0]["at"].as_str().unwrap().contains("columns[1]"), "{refinement}");
+    assert_eq!(refinement["usage"]["input_tokens"], 1200);
+    assert_eq!(refinement["usage"]["output_tokens"], 340);
+    assert_eq!(refinement["accepted"]["advice"][0]["table"], "loans");
+
+    // The zip form carries the same refined files and the saved refinement.
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(text.clone()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-backbone-refine-rejected"), "1");
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut schema = String::new();
+    archive.by_name("app/schemas/books.py").unwrap().read_to_string(&mut schema).unwrap();
+    assert!(schema.contains("pattern=\"^[0-9]{13}$\""), "{schema}");
+    assert!(archive.by_name(".backbone/refinements.json").is_ok());
+    assert_eq!(provider.requests(), 2);
+
+    // Without `refine`, no LLM is asked and nothing refined is added.
+    let response = http.post(daemon.url("/api/v1/generate")).header("accept", "application/json").body(text).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("x-backbone-refine-rejected").is_none());
+    let project: Value = response.json().await.unwrap();
+    assert!(project.get("refinement").is_none());
+    assert_eq!(provider.requests(), 2);
+
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let labels = r#"model="local-model",provider="openai""#;
+    assert_eq!(sample(&scrape, r#"backbone_llm_requests_total{model="local-model",outcome="ok",provider="openai"}"#), Some(2.0), "{scrape}");
+    assert_eq!(sample(&scrape, r#"backbone_llm_requests_total{model="local-model",outcome="error",provider="openai"}"#), Some(0.0), "{scrape}");
+    assert_eq!(sample(&scrape, r#"backbone_llm_tokens_total{model="local-model",provider="openai",type="input"}"#), Some(2400.0), "{scrape}");
+    assert_eq!(sample(&scrape, r#"backbone_llm_tokens_total{model="local-model",provider="openai",type="output"}"#), Some(680.0), "{scrape}");
+    assert_eq!(sample(&scrape, &format!("backbone_llm_request_duration_seconds_count{{{labels}}}")), Some(2.0), "{scrape}");
+
+    // Status names the LLM in use; the OpenAPI description documents the parameter.
+    let status: Value = http.get(daemon.url("/api/v1/status")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status["refine"], json!({"provider": "openai", "model": "local-model"}));
+    let document: Value = http.get(daemon.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(document["paths"]["/api/v1/generate"]["post"]["parameters"][0]["name"], "refine");
+    assert!(document["paths"]["/api/v1/generate"]["post"]["responses"]["502"].is_object());
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refine_failures_are_explained() {
+    // The provider refuses: 502 naming the provider's reason, counted as an LLM error.
+    let provider = FakeLlm::start(401, json!({"error": {"message": "invalid api key"}}));
+    let daemon = start(llm_config(&provider)).await;
+    let http = client();
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(example("library")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "llm_failed");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 401") && message.contains("invalid api key"), "{message}");
+    // An invalid schema is answered with its diagnostics before any LLM is asked.
+    let invalid = TINY.replace("\"Integer\"", "\"Integr\"");
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(invalid).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(provider.requests(), 1);
+    // A `refine` value that is not a boolean is a client mistake.
+    let response = http.post(daemon.url("/api/v1/generate?refine=maybe")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&scrape, r#"backbone_llm_requests_total{model="local-model",outcome="error",provider="openai"}"#), Some(1.0), "{scrape}");
+    daemon.stop().await;
+
+    // An answer that is not a refinement: 502 too, with the reason, counted as invalid.
+    let provider =
+        FakeLlm::start(200, json!({"choices": [{"message": {"content": "{\"tables\": 3}"}}], "usage": {"prompt_tokens": 10, "completion_tokens": 2}}));
+    let daemon = start(llm_config(&provider)).await;
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(example("library")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "llm_bad_answer");
+    assert!(error["message"].as_str().unwrap().contains("does not follow the refinement schema"), "{error}");
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&scrape, r#"backbone_llm_requests_total{model="local-model",outcome="invalid",provider="openai"}"#), Some(1.0), "{scrape}");
+    assert_eq!(sample(&scrape, r#"backbone_llm_tokens_total{model="local-model",provider="openai",type="input"}"#), Some(10.0), "{scrape}");
+    daemon.stop().await;
+
+    // No LLM configured: 422 saying so.
+    let daemon = start(config()).await;
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(TINY).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "refine_unavailable");
+    assert!(error["message"].as_str().unwrap().contains("BACKBONE_LLM_PROVIDER"), "{error}");
+    daemon.stop().await;
+
+    // The TOML file's `[llm]` table takes the same settings.
+    let from_file = Config::from_toml("[llm]\nprovider = \"anthropic\"\nmodel = \"claude-sonnet-4-5\"\napi_key = \"k\"\n").unwrap();
+    assert_eq!(from_file.llm.provider, Some(backbone::refine::provider::ProviderKind::Anthropic));
+    assert!(from_file.llm.settings(30).unwrap().is_some_and(|settings| settings.budget == Duration::from_secs(30)), "capped by the request timeout");
+
+    // A provider configured without a model is refused at start.
+    let mut config = config();
+    config.llm.provider = Some(backbone::refine::provider::ProviderKind::Openai);
+    config.llm.base_url = Some("http://127.0.0.1:9/v1".to_owned());
+    let Err(error) = Server::bind(config, Arc::new(ManualClock::new(T0_MS))).await else { panic!("a provider without a model is refused") };
+    assert!(error.contains("BACKBONE_LLM_MODEL"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refine_requests_count_against_the_generation_tier() {
+    let provider = FakeLlm::start(200, library_answer());
+    let mut config = llm_config(&provider);
+    config.rate_limit.generation_per_minute = 2;
+    let daemon = start(config).await;
+    let http = client();
+    for idx in 1..=2 {
+        let response = http.post(daemon.url("/api/v1/generate?refine=true")).body(example("library")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "refine {idx}");
+    }
+    for path in ["/api/v1/generate?refine=true", "/api/v1/generate"] {
+        let response = http.post(daemon.url(path)).body(example("library")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert_eq!(header(&response, "x-ratelimit-tier"), "generation_minute");
+    }
+    assert_eq!(provider.requests(), 2, "a refused request never reaches the LLM");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refine_call_holds_a_worker_like_a_compilation() {
+    let provider = FakeLlm::start_slow(200, library_answer(), Duration::from_millis(1500));
+    let mut config = llm_config(&provider);
+    config.workers = 1;
+    config.queue = 0;
+    let daemon = start(config).await;
+    let http = client();
+    let refine = http.post(daemon.url("/api/v1/generate?refine=true")).body(example("library")).send();
+    let plain = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        http.post(daemon.url("/api/v1/generate")).body(TINY).send().await.unwrap()
+    };
+    let (refined, plain) = tokio::join!(refine, plain);
+    assert_eq!(plain.status(), StatusCode::SERVICE_UNAVAILABLE, "the only worker is waiting for the LLM");
+    assert_eq!(refined.unwrap().status(), StatusCode::OK);
+    daemon.stop().await;
+}

@@ -1,22 +1,21 @@
 //! `generate --refine` and `--refinements FILE`: settings, the on-disk answer cache, the
 //! provider call with a spinner, and the report of what was accepted, rejected and
-//! advised. The refinement logic itself is `crate::refine`.
+//! advised. The refinement pass itself is `crate::refine` (`refine::ask`, `refine::settle`).
 //!
 //! Invariant: without `--refine`, nothing here opens a connection (`--refinements`
 //! replays a saved refinement offline).
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::printer::Progress;
 use super::{ExitStatus, Printer};
 use crate::ir::Schema;
-use crate::refine::provider::{self, LlmSettings, ProviderKind};
-use crate::refine::{self, Refinement, Review};
+use crate::refine::provider::{LlmSettings, ProviderKind};
+use crate::refine::{self, AnswerCache, LlmOptions, Refinement, Review};
 
 #[derive(Debug, Clone, Args)]
 pub struct RefineArgs {
@@ -78,13 +77,12 @@ pub(super) fn run(args: &RefineArgs, schema: &Schema, printer: &mut Printer, pro
     let proposal = if let Some(path) = &args.refinements {
         read_saved(path).map_err(|message| fail(printer, &message, ExitStatus::Error))?
     } else {
-        let settings = settings(args).map_err(|message| fail(printer, &message, ExitStatus::Error))?;
+        let settings = refine::settings(&options(args), "--refine").map_err(|message| fail(printer, &message, ExitStatus::Error))?;
         ask(args, &settings, schema, printer, progress)?
     };
-    let review = refine::review(schema, &proposal);
-    printer.err(&report(&review));
-    let saved = serde_json::to_string_pretty(&review.accepted).map_err(|error| fail(printer, &error.to_string(), ExitStatus::Error))? + "\n";
-    Ok(Refined { schema: refine::apply(schema, &review.accepted), saved })
+    let refined = refine::settle(schema, &proposal).map_err(|message| fail(printer, &message, ExitStatus::Error))?;
+    printer.err(&report(&refined.review));
+    Ok(Refined { schema: refined.schema, saved: refined.saved })
 }
 
 fn fail(printer: &mut Printer, message: &str, status: ExitStatus) -> ExitStatus {
@@ -98,79 +96,63 @@ fn read_saved(path: &Path) -> Result<Refinement, String> {
     refine::parse(&value).map_err(|message| format!("`{}`: {message}", path.display()))
 }
 
-/// The provider settings, or a sentence naming the missing one.
-fn settings(args: &RefineArgs) -> Result<LlmSettings, String> {
-    let missing = |what: &str, env: &str, flag: &str| format!("--refine needs {what}: set {env} or pass {flag}");
-    let provider = args.llm_provider.ok_or_else(|| missing("an LLM provider (openai or anthropic)", "BACKBONE_LLM_PROVIDER", "--llm-provider"))?;
-    let model = args.llm_model.clone().filter(|model| !model.trim().is_empty()).ok_or_else(|| missing("a model name", "BACKBONE_LLM_MODEL", "--llm-model"))?;
-    let base_url = args.llm_base_url.clone().filter(|url| !url.trim().is_empty()).unwrap_or_else(|| provider.default_base_url().to_owned());
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(format!("the LLM base URL `{base_url}` must start with http:// or https://"));
+/// The LLM options as the flags and variables give them.
+fn options(args: &RefineArgs) -> LlmOptions {
+    LlmOptions {
+        provider: args.llm_provider,
+        base_url: args.llm_base_url.clone(),
+        model: args.llm_model.clone(),
+        api_key: args.llm_api_key.clone(),
+        timeout_secs: args.llm_timeout,
+        budget_secs: args.llm_budget,
+        attempts: args.llm_attempts,
+        price: args.llm_price.clone(),
     }
-    let api_key = args.llm_api_key.clone().unwrap_or_default();
-    // Hosted APIs always need a key; a local OpenAI-compatible server usually takes none.
-    let hosted = base_url.starts_with(provider.default_base_url()) || provider == ProviderKind::Anthropic;
-    if api_key.is_empty() && hosted {
-        return Err(missing(&format!("an API key for {}", provider.name()), "BACKBONE_LLM_API_KEY", "--llm-api-key"));
-    }
-    let price_per_million = match &args.llm_price {
-        Some(text) => {
-            Some(parse_price(text).ok_or_else(|| format!("BACKBONE_LLM_PRICE `{text}` is not `INPUT,OUTPUT` (USD per million tokens, e.g. 0.15,0.6)"))?)
-        }
-        None => refine::known_price(&model),
-    };
-    Ok(LlmSettings {
-        provider,
-        base_url,
-        model,
-        api_key,
-        timeout: Duration::from_secs(args.llm_timeout.max(1)),
-        budget: Duration::from_secs(args.llm_budget.max(1)),
-        max_attempts: args.llm_attempts.max(1),
-        price_per_million,
-    })
 }
 
-fn parse_price(text: &str) -> Option<(f64, f64)> {
-    let (input, output) = text.split_once(',')?;
-    let input: f64 = input.trim().parse().ok()?;
-    let output: f64 = output.trim().parse().ok()?;
-    (input.is_finite() && output.is_finite() && input >= 0.0 && output >= 0.0).then_some((input, output))
+/// The on-disk answer cache: one `KEY.json` per request in a directory.
+struct DirCache {
+    dir: Option<PathBuf>,
+}
+
+impl AnswerCache for DirCache {
+    fn load(&mut self, key: &str) -> Option<Value> {
+        let dir = self.dir.as_ref()?;
+        std::fs::read_to_string(dir.join(format!("{key}.json"))).ok().and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    }
+
+    fn store(&mut self, key: &str, entry: &Value) -> Result<(), String> {
+        match &self.dir {
+            Some(dir) => store(dir, key, entry).map_err(|error| error.to_string()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Asks the provider (or the cache) and parses the answer.
 fn ask(args: &RefineArgs, settings: &LlmSettings, schema: &Schema, printer: &mut Printer, progress: &Progress) -> Result<Refinement, ExitStatus> {
-    let (system, user) = refine::prompt(schema);
-    let body = provider::request_body(settings, &system, &user, &refine::document::json_schema());
-    let key = refine::request_key(settings, &body);
-    let cache = if args.no_llm_cache { None } else { cache_dir(args) };
-    let cached =
-        cache.as_ref().and_then(|dir| std::fs::read_to_string(dir.join(format!("{key}.json"))).ok()).and_then(|text| serde_json::from_str::<Value>(&text).ok());
-    if let Some(entry) = cached
-        && let Ok(refinement) = refine::parse(&entry["refinement"])
-    {
-        printer.err(&format!("refine: using the cached answer of {} ({})\n", settings.model, short(&key)));
-        return Ok(refinement);
+    let mut cache = DirCache { dir: if args.no_llm_cache { None } else { cache_dir(args) } };
+    let dir = cache.dir.clone();
+    let mut lines = Vec::new();
+    let mut observe = |event: refine::Event<'_>| match event {
+        refine::Event::Cached { key } => lines.push(format!("refine: using the cached answer of {} ({})\n", settings.model, short(key))),
+        refine::Event::Asking => progress.step(&format!("asking {} at {}", settings.model, settings.base_url)),
+        refine::Event::Returned => progress.step(""),
+        refine::Event::Answered(answer) => lines.push(format!(
+            "refine: {} answered in {} attempt{}: {}\n",
+            settings.model,
+            answer.attempts,
+            if answer.attempts == 1 { "" } else { "s" },
+            refine::usage_summary(answer.input_tokens, answer.output_tokens, settings.price_per_million)
+        )),
+        refine::Event::NotCached(error) => lines
+            .push(format!("warning: refine: cannot cache the answer in {}: {error}\n", dir.as_ref().map_or_else(String::new, |dir| dir.display().to_string()))),
+    };
+    let asked = refine::ask(settings, schema, &mut cache, &mut observe);
+    for line in &lines {
+        printer.err(line);
     }
-    progress.step(&format!("asking {} at {}", settings.model, settings.base_url));
-    let answer = provider::call(settings, &body);
-    progress.step("");
-    let answer = answer.map_err(|error| fail(printer, &format!("refine: {error}"), ExitStatus::Error))?;
-    let refinement = refine::parse(&answer.refinement).map_err(|message| fail(printer, &format!("refine: {message}"), ExitStatus::Error))?;
-    printer.err(&format!(
-        "refine: {} answered in {} attempt{}: {}\n",
-        settings.model,
-        answer.attempts,
-        if answer.attempts == 1 { "" } else { "s" },
-        refine::usage_summary(answer.input_tokens, answer.output_tokens, settings.price_per_million)
-    ));
-    if let Some(dir) = cache {
-        let entry = json!({"refinement": answer.refinement, "input_tokens": answer.input_tokens, "output_tokens": answer.output_tokens});
-        if let Err(error) = store(&dir, &key, &entry) {
-            printer.err(&format!("warning: refine: cannot cache the answer in {}: {error}\n", dir.display()));
-        }
-    }
-    Ok(refinement)
+    asked.map(|asked| asked.refinement).map_err(|error| fail(printer, &format!("refine: {error}"), ExitStatus::Error))
 }
 
 fn short(key: &str) -> &str {

@@ -6,12 +6,15 @@
 //! an escaped string or a checked constraint.
 //!
 //! Stages: [`prompt`] (messages from the schema) → [`provider::call`] (HTTP) →
-//! [`parse`] → [`accept::review`] → [`accept::apply`]. Caching and saving are the CLI's
+//! [`parse`] → [`accept::review`] → [`accept::apply`], run as one pass by [`run_with`]
+//! (used by `generate --refine` and `backbone serve`). The answer cache is an
+//! [`AnswerCache`] the caller supplies, so caching to disk and saving stay the CLI's
 //! (only `cli` and `emit` touch files).
 
 pub mod accept;
 pub mod document;
 pub mod provider;
+mod run;
 
 use std::fmt::Write;
 
@@ -21,6 +24,7 @@ use sha2::{Digest, Sha256};
 pub use accept::{Rejection, Review, apply, review};
 pub use document::Refinement;
 use provider::LlmSettings;
+pub use run::{AnswerCache, Asked, Error, Event, LlmOptions, NoCache, Refined, ask, run_with, settings, settle};
 
 use crate::ir::{ScalarType, Schema};
 

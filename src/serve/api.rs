@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Extension, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Extension, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -21,6 +21,9 @@ use super::layers::Identity;
 use super::state::AppState;
 use crate::diagnostics::render::{FileReport, file_report, json as render_json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::Schema;
+use crate::refine;
+use crate::refine::provider::LlmSettings;
 use crate::source::{JsonPointer, Origin, Source, Span};
 
 /// The name diagnostics give the request body.
@@ -179,27 +182,151 @@ struct JsonFile {
 /// What a generation produced.
 enum Generated {
     Invalid(FileReport),
-    Project { files: Vec<JsonFile>, tables: usize, lines: usize },
+    Project {
+        files: Vec<JsonFile>,
+        tables: usize,
+        lines: usize,
+        refine: Option<RefineReport>,
+    },
     Fault(String),
+    /// The refine pass failed (the provider, or its answer).
+    RefineFailed(refine::Error),
 }
 
-fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: usize) -> Generated {
+/// What the refine pass of one generation did, for the response.
+#[derive(Debug, Serialize)]
+struct RefineReport {
+    /// The accepted refinement, advice included (also `.backbone/refinements.json`).
+    accepted: refine::Refinement,
+    rejected: Vec<RejectedItem>,
+    usage: Usage,
+}
+
+#[derive(Debug, Serialize)]
+struct RejectedItem {
+    at: String,
+    subject: Option<String>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Usage {
+    provider: &'static str,
+    model: String,
+    input_tokens: u64,
+    output_tokens: u64,
+    attempts: u32,
+}
+
+/// One provider call, for the `backbone_llm_*` metrics.
+struct LlmCall {
+    outcome: &'static str,
+    input_tokens: u64,
+    output_tokens: u64,
+    elapsed: Duration,
+}
+
+/// Runs the refine pass on `schema` (no answer cache: each request asks the provider).
+fn refine_schema(settings: &LlmSettings, schema: &Schema) -> (Result<(refine::Refined, RefineReport), refine::Error>, LlmCall) {
+    let started = Instant::now();
+    let outcome = refine::run_with(settings, schema, &mut refine::NoCache, &mut |_| {});
+    let mut call = LlmCall { outcome: "ok", input_tokens: 0, output_tokens: 0, elapsed: started.elapsed() };
+    let result = match outcome {
+        Ok((refined, asked)) => {
+            // Never from a cache here (the daemon keeps none), so there is always an answer.
+            let (input_tokens, output_tokens, attempts) =
+                asked.answer.as_ref().map_or((0, 0, 0), |answer| (answer.input_tokens, answer.output_tokens, answer.attempts));
+            call.input_tokens = input_tokens;
+            call.output_tokens = output_tokens;
+            call.elapsed = asked.elapsed;
+            let report = RefineReport {
+                accepted: refined.review.accepted.clone(),
+                rejected: refined
+                    .review
+                    .rejected
+                    .iter()
+                    .map(|rejection| RejectedItem { at: rejection.at.clone(), subject: rejection.subject.clone(), message: rejection.message.clone() })
+                    .collect(),
+                usage: Usage { provider: settings.provider.name(), model: settings.model.clone(), input_tokens, output_tokens, attempts },
+            };
+            Ok((refined, report))
+        }
+        Err(error) => {
+            match &error {
+                refine::Error::Call(_) => call.outcome = "error",
+                refine::Error::Answer { answer, .. } => {
+                    call.outcome = "invalid";
+                    if let Some(answer) = answer {
+                        call.input_tokens = answer.input_tokens;
+                        call.output_tokens = answer.output_tokens;
+                    }
+                }
+            }
+            Err(error)
+        }
+    };
+    (result, call)
+}
+
+fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: usize, llm: Option<&LlmSettings>) -> (Generated, Option<LlmCall>) {
     let (source, compilation) = match compile_body(body, options, max_values) {
         Ok(compiled) => compiled,
-        Err(report) => return Generated::Invalid(report),
+        Err(report) => return (Generated::Invalid(report), None),
     };
     let Some((schema, order)) = compilation.valid_schema() else {
-        return Generated::Invalid(file_report(&source, &compilation.diagnostics));
+        return (Generated::Invalid(file_report(&source, &compilation.diagnostics)), None);
     };
     let tables = schema.tables().count();
-    let files = crate::target::python::render(schema, order);
+    let (refined, call) = match llm {
+        Some(settings) => {
+            let (result, call) = refine_schema(settings, schema);
+            match result {
+                Ok(refined) => (Some(refined), Some(call)),
+                Err(error) => return (Generated::RefineFailed(error), Some(call)),
+            }
+        }
+        None => (None, None),
+    };
+    let schema = refined.as_ref().map_or(schema, |(refined, _)| &refined.schema);
+    let mut files = crate::target::python::render(schema, order);
+    let refine = refined.map(|(refined, report)| {
+        files.generated(crate::emit::REFINEMENTS_PATH, refined.saved);
+        report
+    });
     let faults = crate::target::python::syntax::check(&files);
     if let Some(fault) = faults.first() {
-        return Generated::Fault(format!("generated {} does not parse at {}:{}: {}", fault.path, fault.line, fault.column, fault.message));
+        return (Generated::Fault(format!("generated {} does not parse at {}:{}: {}", fault.path, fault.line, fault.column, fault.message)), call);
     }
     let files: Vec<JsonFile> = files.iter().map(|(path, file)| JsonFile { path: path.clone(), content: file.contents.clone() }).collect();
     let lines = files.iter().map(|file| file.content.lines().count()).sum();
-    Generated::Project { files, tables, lines }
+    (Generated::Project { files, tables, lines, refine }, call)
+}
+
+/// Feeds the `backbone_llm_*` metrics with one provider call.
+fn record_llm_call(metrics: &super::metrics::Metrics, settings: &LlmSettings, call: &LlmCall) {
+    let (provider, model) = (settings.provider.name(), settings.model.as_str());
+    metrics.llm_requests.with_label_values(&[provider, model, call.outcome]).inc();
+    metrics.llm_tokens.with_label_values(&[provider, model, "input"]).inc_by(call.input_tokens);
+    metrics.llm_tokens.with_label_values(&[provider, model, "output"]).inc_by(call.output_tokens);
+    metrics.llm_duration.with_label_values(&[provider, model]).observe(call.elapsed.as_secs_f64());
+}
+
+/// Whether the query asks for the refine pass: `refine=true` (or `1`); anything else
+/// named `refine` but not false is a mistake.
+fn refine_requested(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut requested = false;
+    for pair in query.unwrap_or_default().split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if name != "refine" {
+            continue;
+        }
+        requested = match value {
+            "true" | "1" | "" => true,
+            "false" | "0" => false,
+            other => return Err(ApiError::BadRequest(format!("refine must be true or false, not `{other}`"))),
+        };
+    }
+    Ok(requested)
 }
 
 fn zip_archive(files: &[JsonFile]) -> Result<Vec<u8>, String> {
@@ -225,9 +352,25 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// `POST /api/v1/generate`: the project as a zip archive, or JSON with
-/// `Accept: application/json`; 422 with diagnostics when the schema is invalid.
-pub async fn generate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+/// `Accept: application/json`; 422 with diagnostics when the schema is invalid. With
+/// `?refine=true` the configured LLM refines the model first (422 when none is
+/// configured, 502 when it fails).
+pub async fn generate(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let path = "/api/v1/generate";
+    let llm = if refine_requested(query.as_deref())? {
+        let settings = state.llm.clone().ok_or_else(|| ApiError::Unprocessable {
+            code: "refine_unavailable",
+            message: "refine was requested but this server has no LLM configured (set BACKBONE_LLM_PROVIDER and BACKBONE_LLM_MODEL, or [llm] in the configuration file)".to_owned(),
+        })?;
+        Some(settings)
+    } else {
+        None
+    };
     let body = match read_body(&state, path, body) {
         Ok(body) => body,
         Err(response) => return Ok(*response),
@@ -236,14 +379,22 @@ pub async fn generate(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     let as_json = wants_json(&headers);
     let max_values = state.config.limits.max_json_values;
     let started = Instant::now();
+    let job_state = Arc::clone(&state);
     let outcome = state
         .pool
-        .run(&state.metrics, move || match generate_project(&body, &options, max_values) {
-            Generated::Project { files, tables, lines } => {
-                let archive = if as_json { None } else { Some(zip_archive(&files)) };
-                (Generated::Project { files, tables, lines }, archive)
+        .run(&state.metrics, move || {
+            let (generated, call) = generate_project(&body, &options, max_values, llm.as_ref());
+            // Counted here, on the worker, so that a call whose request timed out counts too.
+            if let (Some(call), Some(settings)) = (&call, &llm) {
+                record_llm_call(&job_state.metrics, settings, call);
             }
-            other => (other, None),
+            match generated {
+                Generated::Project { files, tables, lines, refine } => {
+                    let archive = if as_json { None } else { Some(zip_archive(&files)) };
+                    (Generated::Project { files, tables, lines, refine }, archive)
+                }
+                other => (other, None),
+            }
         })
         .await?;
     state.served.generations.fetch_add(1, Ordering::Relaxed);
@@ -257,14 +408,23 @@ pub async fn generate(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             metrics.generation_runs.with_label_values(&["error"]).inc();
             Err(ApiError::Internal(detail))
         }
-        (Generated::Project { files, tables, lines }, archive) => {
+        (Generated::RefineFailed(error), _) => {
+            metrics.generation_runs.with_label_values(&["error"]).inc();
+            tracing::warn!(error = %error, "refine failed");
+            let code = match error {
+                refine::Error::Call(_) => "llm_failed",
+                refine::Error::Answer { .. } => "llm_bad_answer",
+            };
+            Err(ApiError::BadGateway { code, message: format!("refine: {error}") })
+        }
+        (Generated::Project { files, tables, lines, refine }, archive) => {
             metrics.generation_runs.with_label_values(&["ok"]).inc();
             metrics.generation_duration.observe(started.elapsed().as_secs_f64());
             metrics.generated_tables.inc_by(tables as u64);
             metrics.generated_files.inc_by(files.len() as u64);
             metrics.generated_lines.inc_by(lines as u64);
-            match archive {
-                Some(Ok(bytes)) => Ok((
+            let mut response = match archive {
+                Some(Ok(bytes)) => (
                     StatusCode::OK,
                     [
                         (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
@@ -272,13 +432,27 @@ pub async fn generate(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
                     ],
                     bytes,
                 )
-                    .into_response()),
-                Some(Err(detail)) => Err(ApiError::Internal(format!("zip: {detail}"))),
-                None => Ok(Json(json!({ "files": files })).into_response()),
+                    .into_response(),
+                Some(Err(detail)) => return Err(ApiError::Internal(format!("zip: {detail}"))),
+                None => match &refine {
+                    Some(report) => Json(json!({ "files": files, "refinement": report })).into_response(),
+                    None => Json(json!({ "files": files })).into_response(),
+                },
+            };
+            if let Some(report) = &refine {
+                let headers = response.headers_mut();
+                headers.insert(REFINE_REJECTED, HeaderValue::from(report.rejected.len()));
+                headers.insert(REFINE_ADVICE, HeaderValue::from(report.accepted.advice.len()));
             }
+            Ok(response)
         }
     }
 }
+
+/// How many items of the refinement were rejected (their reasons are in the JSON form).
+const REFINE_REJECTED: HeaderName = HeaderName::from_static("x-backbone-refine-rejected");
+/// How many pieces of advice came with it (in `.backbone/refinements.json`).
+const REFINE_ADVICE: HeaderName = HeaderName::from_static("x-backbone-refine-advice");
 
 /// `POST /api/v1/token`: a short-lived JWT for the API key presented.
 pub async fn token(State(state): State<Arc<AppState>>, Extension(identity): Extension<Identity>) -> Result<Response, ApiError> {
@@ -323,6 +497,7 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Valu
             "jwt": state.jwt.as_ref().map(super::jwt::Jwt::algorithm_name),
             "protected": if state.auth_enabled() { config.auth.protected.clone() } else { Vec::new() },
         },
+        "refine": state.llm.as_ref().map(|settings| json!({"provider": settings.provider.name(), "model": settings.model})),
         "workers": state.pool.workers(),
         "queue_capacity": state.pool.capacity(),
         "served": {

@@ -19,6 +19,11 @@ pub enum ApiError {
     TooLarge { limit: usize },
     /// 400 with a message for the client.
     BadRequest(String),
+    /// 422 with a machine-readable code and a message: a request this server cannot
+    /// carry out as configured.
+    Unprocessable { code: &'static str, message: String },
+    /// 502 with a code and a message: an upstream service (the LLM) failed.
+    BadGateway { code: &'static str, message: String },
     /// 500; the detail is logged, never sent.
     Internal(String),
 }
@@ -37,6 +42,8 @@ impl IntoResponse for ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is larger than the limit of {limit} bytes"), None)
             }
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message, None),
+            Self::Unprocessable { code, message } => (StatusCode::UNPROCESSABLE_ENTITY, code, message, None),
+            Self::BadGateway { code, message } => (StatusCode::BAD_GATEWAY, code, message, None),
             Self::Internal(detail) => {
                 tracing::error!(detail = %detail, "internal error");
                 (

@@ -86,13 +86,17 @@ pub struct Metrics {
     pub auth_failures: IntCounterVec,
     pub api_keys_loaded: IntGauge,
     pub api_key_reloads: IntCounterVec,
-    /// Fed by the `--refine` pass (issue 6); exported now so dashboards and alerts exist
-    /// before it lands.
+    /// Fed by `POST /api/v1/generate?refine=true`: requests by outcome ([`LLM_OUTCOMES`]),
+    /// tokens by type (`input`, `output`), provider call latency.
     pub llm_requests: IntCounterVec,
     pub llm_tokens: IntCounterVec,
     pub llm_duration: HistogramVec,
     pub ready: IntGauge,
 }
+
+/// Outcomes of an LLM request: answered with a usable refinement, unusable answer,
+/// no answer (refused, unreachable, timed out).
+pub const LLM_OUTCOMES: [&str; 3] = ["ok", "invalid", "error"];
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 const SIZE_BUCKETS: &[f64] = &[256.0, 1024.0, 4096.0, 16_384.0, 65_536.0, 262_144.0, 1_048_576.0, 4_194_304.0, 16_777_216.0, 67_108_864.0];
@@ -200,6 +204,16 @@ impl Metrics {
         }
         for outcome in ["ok", "error"] {
             self.api_key_reloads.with_label_values(&[outcome]);
+        }
+    }
+
+    /// Creates the LLM series of the configured provider and model at zero.
+    pub fn initialize_llm(&self, provider: &str, model: &str) {
+        for outcome in LLM_OUTCOMES {
+            self.llm_requests.with_label_values(&[provider, model, outcome]);
+        }
+        for kind in ["input", "output"] {
+            self.llm_tokens.with_label_values(&[provider, model, kind]);
         }
     }
 

@@ -17,6 +17,8 @@ pub struct RouteDoc {
     pub body: Option<&'static str>,
     /// Whether the route may need a key or token (configurable).
     pub may_need_auth: bool,
+    /// Query parameters: name, type (`boolean`), description.
+    pub query: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// Every route the daemon serves.
@@ -35,22 +37,30 @@ pub const ROUTES: &[RouteDoc] = &[
         ],
         body: Some("application/json"),
         may_need_auth: true,
+        query: &[],
     },
     RouteDoc {
         method: "post",
         path: "/api/v1/generate",
-        summary: "Generate the Python backend: a zip archive, or `{\"files\":[{\"path\",\"content\"}]}` with `Accept: application/json`.",
+        summary: "Generate the Python backend: a zip archive, or `{\"files\":[{\"path\",\"content\"}]}` with `Accept: application/json`. \
+            With `?refine=true` the server's LLM refines the model first (descriptions, checked constraints, examples, indexes, advice): \
+            the accepted refinement is `.backbone/refinements.json` among the files, the JSON form adds \
+            `\"refinement\": {\"accepted\", \"rejected\": [{\"at\", \"subject\", \"message\"}], \"usage\"}`, and both forms carry the \
+            `X-Backbone-Refine-Rejected` and `X-Backbone-Refine-Advice` counts. Refine requests count against the generation rate limits.",
         responses: &[
             ("200", "The generated project"),
+            ("400", "`refine` is not true or false"),
             ("401", "Missing or invalid credentials"),
             ("413", "Body over the request size limit"),
-            ("422", "Invalid schema: the diagnostics"),
+            ("422", "Invalid schema: the diagnostics; or `refine_unavailable`: refine asked of a server with no LLM configured"),
             ("429", "Rate limited"),
             ("500", "Internal error (generated code failed its syntax check)"),
-            ("503", "Compile queue full"),
+            ("502", "Refine failed: `llm_failed` (the LLM refused, failed or timed out) or `llm_bad_answer` (its answer is not a refinement)"),
+            ("503", "Compile queue full, or the request timed out"),
         ],
         body: Some("application/json"),
         may_need_auth: true,
+        query: &[("refine", "boolean", "Refine the model with the server's LLM before generating (default false).")],
     },
     RouteDoc {
         method: "post",
@@ -59,6 +69,7 @@ pub const ROUTES: &[RouteDoc] = &[
         responses: &[("200", "`{access_token, token_type, expires_in}`"), ("400", "No signing key configured"), ("401", "Missing or invalid key")],
         body: None,
         may_need_auth: true,
+        query: &[],
     },
     RouteDoc {
         method: "get",
@@ -67,9 +78,18 @@ pub const ROUTES: &[RouteDoc] = &[
         responses: &[("200", "Status")],
         body: None,
         may_need_auth: false,
+        query: &[],
     },
-    RouteDoc { method: "get", path: "/health", summary: "Basic health.", responses: &[("200", "Up")], body: None, may_need_auth: false },
-    RouteDoc { method: "get", path: "/health/liveness", summary: "Liveness probe.", responses: &[("200", "Alive")], body: None, may_need_auth: false },
+    RouteDoc { method: "get", path: "/health", summary: "Basic health.", responses: &[("200", "Up")], body: None, may_need_auth: false, query: &[] },
+    RouteDoc {
+        method: "get",
+        path: "/health/liveness",
+        summary: "Liveness probe.",
+        responses: &[("200", "Alive")],
+        body: None,
+        may_need_auth: false,
+        query: &[],
+    },
     RouteDoc {
         method: "get",
         path: "/health/readiness",
@@ -77,6 +97,7 @@ pub const ROUTES: &[RouteDoc] = &[
         responses: &[("200", "Ready"), ("503", "Draining, or the rate-limit store is down in fail-closed mode")],
         body: None,
         may_need_auth: false,
+        query: &[],
     },
     RouteDoc {
         method: "get",
@@ -85,6 +106,7 @@ pub const ROUTES: &[RouteDoc] = &[
         responses: &[("200", "Details"), ("503", "Not ready")],
         body: None,
         may_need_auth: false,
+        query: &[],
     },
     RouteDoc {
         method: "get",
@@ -93,9 +115,26 @@ pub const ROUTES: &[RouteDoc] = &[
         responses: &[("200", "The scrape")],
         body: None,
         may_need_auth: false,
+        query: &[],
     },
-    RouteDoc { method: "get", path: "/openapi.json", summary: "This description.", responses: &[("200", "OpenAPI 3.1")], body: None, may_need_auth: false },
-    RouteDoc { method: "get", path: "/docs", summary: "Human-readable API documentation.", responses: &[("200", "HTML")], body: None, may_need_auth: false },
+    RouteDoc {
+        method: "get",
+        path: "/openapi.json",
+        summary: "This description.",
+        responses: &[("200", "OpenAPI 3.1")],
+        body: None,
+        may_need_auth: false,
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/docs",
+        summary: "Human-readable API documentation.",
+        responses: &[("200", "HTML")],
+        body: None,
+        may_need_auth: false,
+        query: &[],
+    },
 ];
 
 /// The OpenAPI 3.1 document.
@@ -110,6 +149,14 @@ pub fn document() -> Value {
                 "required": true,
                 "content": {media: {"schema": {"$ref": "https://backbone.invalid/backbone.schema.json", "description": "A backbone schema document (see `backbone schema`)"}}},
             });
+        }
+        if !route.query.is_empty() {
+            let parameters: Vec<Value> = route
+                .query
+                .iter()
+                .map(|(name, kind, description)| json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}, "description": description}))
+                .collect();
+            operation["parameters"] = Value::Array(parameters);
         }
         if route.may_need_auth {
             operation["security"] = json!([{"apiKey": []}, {"bearer": []}, {}]);
@@ -140,7 +187,11 @@ pub fn docs_html() -> String {
          </head><body><h1>backbone API</h1><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p>",
     );
     for route in ROUTES {
-        let _ = write!(html, "<h2><code>{} {}</code></h2><p>{}</p><table>", route.method.to_uppercase(), route.path, escape(route.summary));
+        let _ = write!(html, "<h2><code>{} {}</code></h2><p>{}</p>", route.method.to_uppercase(), route.path, escape(route.summary));
+        for (name, kind, description) in route.query {
+            let _ = write!(html, "<p>Query <code>{name}</code> ({kind}): {}</p>", escape(description));
+        }
+        html.push_str("<table>");
         for (code, description) in route.responses {
             let _ = write!(html, "<tr><td>{code}</td><td>{}</td></tr>", escape(description));
         }

@@ -36,6 +36,8 @@ pub struct AppState {
     /// Set when shutdown begins: readiness fails from then on.
     pub draining: AtomicBool,
     pub served: Served,
+    /// The refine pass's provider; `None` when none is configured.
+    pub llm: Option<crate::refine::provider::LlmSettings>,
 }
 
 impl AppState {
