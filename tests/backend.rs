@@ -1,7 +1,8 @@
-//! Runs what backbone generates: for every example, the generated project passes
-//! `ruff check`, `ruff format --check` and `mypy`; its migration goes up, down and up
-//! again, and its own pytest suite passes, on SQLite, PostgreSQL and MariaDB (fresh
-//! databases). With `CI=true` the
+//! Runs what backbone generates: for every example (and `tests/backend/edge_cases.json`),
+//! the generated project passes `ruff check`, `ruff format --check` and `mypy`; its
+//! migration goes up, down and up again, its own pytest suite passes, and the black-box
+//! HTTP walk with a schemathesis run (`tests/backend/walk.py`) passes against the served
+//! app, on SQLite, PostgreSQL and MariaDB (fresh databases). With `CI=true` the
 //! PostgreSQL and MariaDB legs are mandatory; elsewhere they are skipped (with a note)
 //! when the server does not answer.
 //!
@@ -41,9 +42,16 @@ fn must_succeed(what: &str, output: &Output) {
     );
 }
 
+/// The input document of `example`: `examples/<example>.json`, or one of this test's
+/// own in `tests/backend/`.
+fn schema_path(example: &str) -> PathBuf {
+    let own = Path::new("tests/backend").join(format!("{example}.json"));
+    if own.exists() { own } else { Path::new("examples").join(format!("{example}.json")) }
+}
+
 /// Generates `example` into a fresh directory and returns it.
 fn generate(example: &str) -> PathBuf {
-    let path = Path::new("examples").join(format!("{example}.json"));
+    let path = schema_path(example);
     let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
     let compilation = compile(&source, &CompileOptions::default());
     let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{example} is invalid"));
@@ -102,6 +110,22 @@ fn pytest(project: &Path, url: &str) {
     must_succeed(&format!("the generated tests on {url}"), &output);
 }
 
+/// `tests/backend/walk.py` (the HTTP walk, then schemathesis) against a fresh,
+/// migrated database at `url`.
+fn walk(project: &Path, example: &str, url: &str) {
+    alembic(project, url, &["upgrade", "head"]);
+    let schema = schema_path(example);
+    let output = Command::new(python())
+        .arg("tests/backend/walk.py")
+        .arg(project)
+        .arg(&schema)
+        .arg("--schemathesis")
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run walk.py");
+    must_succeed(&format!("the HTTP walk of {example} on {url}"), &output);
+}
+
 fn run_example(example: &str) {
     let project = generate(example);
     let check = |args: &[&str], tool_name: &str| {
@@ -112,9 +136,12 @@ fn run_example(example: &str) {
     check(&["format", "--check", "."], "ruff");
     check(&["--no-incremental", "app", "migrations", "tests"], "mypy");
 
+    // The generated tests leave their database without tables (but with alembic's
+    // version): the walk gets a database of its own.
     let sqlite = format!("sqlite:///{}", project.join("test.db").display());
     migrate_up_down_up(&project, &sqlite);
     pytest(&project, &sqlite);
+    walk(&project, example, &format!("sqlite:///{}", project.join("walk.db").display()));
     for kind in ["postgresql", "mariadb"] {
         if !database_leg(kind) {
             continue;
@@ -124,6 +151,10 @@ fn run_example(example: &str) {
         migrate_up_down_up(&project, &url);
         pytest(&project, &url);
         drop_database(kind, &name);
+        let walk_name = format!("{name}_walk");
+        let walk_url = fresh_database(kind, &walk_name);
+        walk(&project, example, &walk_url);
+        drop_database(kind, &walk_name);
     }
     let _ = std::fs::remove_dir_all(&project);
 }
@@ -140,3 +171,6 @@ macro_rules! backend_tests {
 }
 
 backend_tests!(library, blog, ecommerce, all_types, adversarial, sakila, chinook, northwind);
+
+// Shapes no example has (tests/backend/edge_cases.json).
+backend_tests!(edge_cases);

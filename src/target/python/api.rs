@@ -26,6 +26,7 @@ pub struct ApiView {
     /// `router = fastapi.APIRouter(…)`, laid out.
     pub router_line: String,
     /// The decorators of the routes on one row (`@router.get("/{id}", …)`), laid out.
+    pub create_decorator: String,
     pub read_decorator: String,
     pub update_decorator: String,
     pub delete_decorator: String,
@@ -62,6 +63,11 @@ pub struct LinkView {
     pub unlink_signature: String,
     /// `other = crud.get_or_404(…)` for the linked row, laid out.
     pub fetch_other: String,
+    /// The linked table soft-deletes: its deleted rows are neither listed nor linked.
+    pub target_soft_delete: bool,
+    /// `crud.link(…)` and `crud.unlink(…)` of the association row, laid out.
+    pub link: String,
+    pub unlink: String,
 }
 
 /// JSON names that are the list endpoint's own parameters, so no filter can use them.
@@ -106,10 +112,16 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         });
         if !CONTROL_PARAMETERS.contains(&json_name) {
             let mut args = vec![Expr::atom("default=None")];
+            if let ScalarType::Numeric { precision, scale } = column.ty {
+                // A value the column cannot hold matches no row; it is a 422 instead of
+                // a number the database might reject.
+                args.push(Expr::atom(format!("max_digits={precision}")));
+                args.push(Expr::atom(format!("decimal_places={scale}")));
+            }
             if aliased {
                 args.push(Expr::atom(format!("alias={}", PyStr::new(json_name))));
             }
-            let filter_type = nullable(plain_type(&column.ty, &mut imports), true);
+            let filter_type = nullable(filter_type(&column.ty, &mut imports), true);
             query_fields.push(layout::layout(4, &format!("{attr}: {filter_type} = "), &Expr::call("Field", args), ""));
         }
         if !is_writable(column) {
@@ -130,14 +142,14 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         }
     }
     let mut key_imports = Imports::default();
-    let key: Vec<(PyIdent, String)> =
+    let key: Vec<(PyIdent, Expr)> =
         table.primary_key().map(|(column_id, column)| (names.column_attr(table_id, column_id.0).clone(), path_type(column, &mut key_imports))).collect();
 
     let key_names: Vec<String> = key.iter().map(|(attr, _)| attr.to_string()).collect();
     let key_path: String = key_names.iter().flat_map(|attr| ["/{", attr.as_str(), "}"]).collect();
     let key_tuple = if key_names.len() == 1 { format!("({},)", key_names[0]) } else { format!("({})", key_names.join(", ")) };
     let class = table.class_name.as_str();
-    let key_parameters: Vec<Expr> = key.iter().map(|(attr, annotation)| Expr::atom(format!("{attr}: {annotation}"))).collect();
+    let key_parameters: Vec<Expr> = key.iter().map(|(attr, annotation)| parameter(attr.as_str(), annotation)).collect();
     let signature = |name: &str, mut parameters: Vec<Expr>, returns: &str| {
         parameters.push(Expr::atom("session: _Session"));
         layout::layout(0, "", &Expr::Call { head: format!("def {name}_{module}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
@@ -157,8 +169,9 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         first_party_imports: {
             let mut import_lines: Vec<(String, String)> = link_imports;
             import_lines.push(("app".to_owned(), "from app import crud".to_owned()));
-            if key_imports.types.contains("KeyInt") {
-                import_lines.push(("app.types".to_owned(), "from app.types import KeyInt".to_owned()));
+            if !key_imports.types.is_empty() {
+                let types: Vec<&str> = key_imports.types.iter().copied().collect();
+                import_lines.push(("app.types".to_owned(), layout::import("app.types", &types)));
             }
             let db_names: &[&str] = if table.options.use_soft_delete { &["get_session", "utcnow"] } else { &["get_session"] };
             import_lines.push(("app.db".to_owned(), layout::import("app.db", db_names)));
@@ -211,23 +224,14 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
             ),
             "",
         ),
-        read_decorator: layout::layout(
-            0,
-            "@",
-            &Expr::call("router.get", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom(format!("response_model={class}Read"))]),
-            "",
-        ),
-        update_decorator: layout::layout(
-            0,
-            "@",
-            &Expr::call("router.patch", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom(format!("response_model={class}Read"))]),
-            "",
-        ),
-        delete_decorator: layout::layout(
-            0,
-            "@",
-            &Expr::call("router.delete", vec![Expr::atom(PyStr::new(key_path.as_str()).to_string()), Expr::atom("status_code=204")]),
-            "",
+        create_decorator: decorator("post", "", &["status_code=201", &format!("response_model={class}Read"), "responses=crud.CONFLICT"]),
+        read_decorator: decorator("get", &key_path, &[&format!("response_model={class}Read"), "responses=crud.NOT_FOUND"]),
+        update_decorator: decorator("patch", &key_path, &[&format!("response_model={class}Read"), "responses=crud.NOT_FOUND_OR_CONFLICT"]),
+        // A soft delete only sets two columns; a delete may be refused by a foreign key.
+        delete_decorator: decorator(
+            "delete",
+            &key_path,
+            &["status_code=204", if table.options.use_soft_delete { "responses=crud.NOT_FOUND" } else { "responses=crud.NOT_FOUND_OR_CONFLICT" }],
         ),
         soft_delete: table.options.use_soft_delete,
     }
@@ -247,20 +251,30 @@ fn links(
     let mut links = Vec::new();
     let mut link_imports = BTreeSet::new();
     for relation in schema.relations_of(table_id) {
-        let Some(association) = relation.association else { continue };
-        if relation.read_only || super::view::association_has_relations(schema, association.table) {
-            continue;
-        }
+        let Some(association) = relation.association.filter(|_| !relation.read_only) else { continue };
         let Some(attr) = names.relation_attr(table_id, relation.name.as_str()).cloned() else { continue };
         let target = schema.table(relation.target);
         let target_class = target.class_name.to_string();
         let target_module = &names.modules[relation.target.0];
         link_imports.insert((format!("app.models.{target_module}"), layout::import(&format!("app.models.{target_module}"), &[target_class.as_str()])));
+        // Links are rows of the association table, written through its own model: the
+        // many-to-many attribute only reads.
+        let association_class = schema.table(association.table).class_name.to_string();
+        let association_module = &names.modules[association.table.0];
+        link_imports
+            .insert((format!("app.models.{association_module}"), layout::import(&format!("app.models.{association_module}"), &[association_class.as_str()])));
+        let mut link_args = vec![Expr::atom("session"), Expr::atom(association_class.clone())];
+        for (column, side) in [(association.owner_column, "row"), (association.target_column, "other")] {
+            let Some(key) = &schema.table(association.table).column(column).foreign_key else { continue };
+            let referenced = names.column_attr(key.target.table, key.target.column.0);
+            link_args.push(Expr::atom(format!("{}={side}.{referenced}", names.column_attr(association.table, column.0))));
+        }
+        let link_call = |verb: &str| layout::layout(4, "", &Expr::call(format!("crud.{verb}"), link_args.clone()), "");
         link_imports.insert((
             format!("app.schemas.{target_module}"),
             layout::import(&format!("app.schemas.{target_module}"), &[format!("{target_class}Read").as_str()]),
         ));
-        let other: Vec<(String, String)> = target
+        let other: Vec<(String, Expr)> = target
             .primary_key()
             .map(|(column_id, column)| (format!("other_{}", names.column_attr(relation.target, column_id.0)), path_type(column, imports)))
             .collect();
@@ -271,9 +285,9 @@ fn links(
             format!("({})", other.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(", "))
         };
         let segment = relation.name.as_str();
-        let function = |verb: &str, extra: &[(String, String)], returns: &str| {
+        let function = |verb: &str, extra: &[(String, Expr)], returns: &str| {
             let mut parameters = key_parameters.to_vec();
-            parameters.extend(extra.iter().map(|(name, annotation)| Expr::atom(format!("{name}: {annotation}"))));
+            parameters.extend(extra.iter().map(|(name, annotation)| parameter(name, annotation)));
             parameters.push(Expr::atom("session: _Session"));
             layout::layout(
                 0,
@@ -282,27 +296,35 @@ fn links(
                 "",
             )
         };
-        let decorator = |method: &str, path: String, extra: &str| {
-            layout::layout(0, "@", &Expr::call(format!("router.{method}"), vec![Expr::atom(PyStr::new(path).to_string()), Expr::atom(extra.to_owned())]), "")
-        };
+        let list_path = format!("{key_path}/{segment}");
+        let link_path = format!("{key_path}/{segment}{other_path}");
+        let mut fetch_args = vec![Expr::atom("session"), Expr::atom(target_class.clone()), Expr::atom(other_tuple)];
+        if target.options.use_soft_delete {
+            fetch_args.push(Expr::atom("crud.not_deleted"));
+        }
         links.push(LinkView {
-            list_decorator: decorator("get", format!("{key_path}/{segment}"), &format!("response_model=list[{target_class}Read]")),
+            list_decorator: decorator("get", &list_path, &[&format!("response_model=list[{target_class}Read]"), "responses=crud.NOT_FOUND"]),
             list_signature: function("list", &[], &format!("list[{target_class}]")),
-            link_decorator: decorator("put", format!("{key_path}/{segment}{other_path}"), "status_code=204"),
+            link_decorator: decorator("put", &link_path, &["status_code=204", "responses=crud.NOT_FOUND_OR_CONFLICT"]),
             link_signature: function("link", &other, "fastapi.Response"),
-            unlink_decorator: decorator("delete", format!("{key_path}/{segment}{other_path}"), "status_code=204"),
+            unlink_decorator: decorator("delete", &link_path, &["status_code=204", "responses=crud.NOT_FOUND_OR_CONFLICT"]),
             unlink_signature: function("unlink", &other, "fastapi.Response"),
-            fetch_other: layout::layout(
-                4,
-                "other = ",
-                &Expr::call("crud.get_or_404", vec![Expr::atom("session"), Expr::atom(target_class.clone()), Expr::atom(other_tuple)]),
-                "",
-            ),
+            fetch_other: layout::layout(4, "other = ", &Expr::call("crud.get_or_404", fetch_args), ""),
+            target_soft_delete: target.options.use_soft_delete,
+            link: link_call("link"),
+            unlink: link_call("unlink"),
             attr,
             target_class,
         });
     }
     (links, link_imports.into_iter().collect())
+}
+
+/// `@router.<method>(<path>, <args>)`, laid out.
+fn decorator(method: &str, path: &str, args: &[&str]) -> String {
+    let mut items = vec![Expr::atom(PyStr::new(path).to_string())];
+    items.extend(args.iter().map(|arg| Expr::atom(*arg)));
+    layout::layout(0, "@", &Expr::call(format!("router.{method}"), items), "")
 }
 
 /// Whether a client may set the column: not an autoincrement key, not an option column.
@@ -388,7 +410,7 @@ impl Imports {
             first_party.push("from app.db import utcnow".to_owned());
         }
         if !self.types.is_empty() {
-            first_party.push(format!("from app.types import {}", self.types.iter().copied().collect::<Vec<_>>().join(", ")));
+            first_party.push(layout::import("app.types", &self.types.iter().copied().collect::<Vec<_>>()));
         }
         let sections = [plain.into_iter().chain(from).collect::<Vec<_>>().join("\n"), pydantic, first_party.join("\n")];
         sections.into_iter().filter(|section| !section.is_empty()).collect::<Vec<_>>().join("\n\n")
@@ -472,8 +494,8 @@ fn refined_limits(column: &Column, mut limits: Vec<String>) -> Vec<Expr> {
 fn input_type(ty: &ScalarType, imports: &mut Imports) -> (String, Vec<String>) {
     match ty {
         ScalarType::String { length } => {
-            imports.pydantic.insert("StrictStr");
-            ("StrictStr".to_owned(), vec![format!("max_length={length}")])
+            imports.types.insert("Str");
+            ("Str".to_owned(), vec![format!("max_length={length}")])
         }
         ScalarType::Numeric { precision, scale } => {
             imports.stdlib.insert("import decimal".to_owned());
@@ -491,8 +513,8 @@ fn input_base_type(ty: &ScalarType, imports: &mut Imports) -> String {
             "Int32".to_owned()
         }
         ScalarType::Text => {
-            imports.pydantic.insert("StrictStr");
-            "StrictStr".to_owned()
+            imports.types.insert("Str");
+            "Str".to_owned()
         }
         ScalarType::Boolean => {
             imports.types.insert("Bool");
@@ -502,18 +524,78 @@ fn input_base_type(ty: &ScalarType, imports: &mut Imports) -> String {
             imports.types.insert("UtcDatetime");
             "UtcDatetime".to_owned()
         }
+        ScalarType::Float => {
+            imports.types.insert("Float64");
+            "Float64".to_owned()
+        }
+        ScalarType::Time => {
+            imports.types.insert("TimeOfDay");
+            "TimeOfDay".to_owned()
+        }
         other => plain_type(other, imports),
     }
 }
 
-/// A path parameter's annotation, with the bounds that keep bad ids a 422.
-fn path_type(column: &Column, imports: &mut Imports) -> String {
+/// A path parameter's annotation, with the bounds that keep bad ids a 422; a
+/// subscript, so that a long one breaks as ruff breaks it.
+fn path_type(column: &Column, imports: &mut Imports) -> Expr {
+    let annotated = |ty: &str, bounds: String| Expr::subscript("typing.Annotated", vec![Expr::atom(ty), Expr::atom(format!("fastapi.Path({bounds})"))]);
+    let mut shared = |name: &'static str| {
+        imports.types.insert(name);
+        Expr::atom(name)
+    };
     match &column.ty {
-        ScalarType::Integer => {
-            imports.types.insert("KeyInt");
-            "KeyInt".to_owned()
+        ScalarType::Integer => shared("KeyInt"),
+        ScalarType::DateTime => shared("UtcDatetime"),
+        ScalarType::Time => shared("TimeOfDay"),
+        ScalarType::String { length } => {
+            imports.types.insert("ParamStr");
+            annotated("ParamStr", format!("max_length={length}"))
         }
-        ScalarType::String { length } => format!("typing.Annotated[str, fastapi.Path(max_length={length})]"),
+        ScalarType::Numeric { precision, scale } => {
+            imports.stdlib.insert("import decimal".to_owned());
+            annotated("decimal.Decimal", format!("max_digits={precision}, decimal_places={scale}"))
+        }
+        // The router names typing's members qualified, so no table can shadow them.
+        ScalarType::Enum { values } => {
+            Expr::subscript("typing.Literal", values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect())
+        }
+        other => Expr::atom(plain_type(other, imports)),
+    }
+}
+
+/// `name: annotation` as one parameter of a signature.
+fn parameter(name: &str, annotation: &Expr) -> Expr {
+    match annotation {
+        Expr::Atom(text) => Expr::atom(format!("{name}: {text}")),
+        Expr::Call { head, args, tail, square } => Expr::Call { head: format!("{name}: {head}"), args: args.clone(), tail: tail.clone(), square: *square },
+    }
+}
+
+/// The type of a list filter (`?column=value`): bounded like the column, so that no
+/// value reaches the database that it would reject.
+fn filter_type(ty: &ScalarType, imports: &mut Imports) -> String {
+    match ty {
+        ScalarType::Integer => {
+            imports.types.insert("QueryInt");
+            "QueryInt".to_owned()
+        }
+        ScalarType::String { .. } | ScalarType::Text => {
+            imports.types.insert("ParamStr");
+            "ParamStr".to_owned()
+        }
+        ScalarType::Float => {
+            imports.types.insert("QueryFloat");
+            "QueryFloat".to_owned()
+        }
+        ScalarType::DateTime => {
+            imports.types.insert("UtcDatetime");
+            "UtcDatetime".to_owned()
+        }
+        ScalarType::Time => {
+            imports.types.insert("TimeOfDay");
+            "TimeOfDay".to_owned()
+        }
         other => plain_type(other, imports),
     }
 }

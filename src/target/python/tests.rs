@@ -253,9 +253,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
     }
     let links = schema
         .relations_of(table_id)
-        .filter(|relation| {
-            relation.association.is_some_and(|association| !relation.read_only && !super::view::association_has_relations(schema, association.table))
-        })
+        .filter(|relation| relation.association.is_some() && !relation.read_only)
         .map(|relation| {
             let target = schema.table(relation.target);
             let key: Vec<String> = target.primary_key().map(|(_, column)| PyStr::new(column.name.as_str()).to_string()).collect();

@@ -64,8 +64,8 @@ pub struct MigrationView {
     pub downgrade: Vec<String>,
     /// Whether the revision needs `from sqlalchemy.dialects import postgresql`.
     pub drops_enum_types: bool,
-    /// True when a column uses the `UtcDateTime` type of `app.db`.
-    pub uses_utc_datetime: bool,
+    /// `from app.db import …` for the column types of `app.db` that the revision uses.
+    pub db_import: Option<String>,
 }
 
 impl ProjectView {
@@ -73,7 +73,8 @@ impl ProjectView {
         let modules = module_names(schema);
         let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id)).collect();
         let enums = enum_names(schema);
-        let names = Names { schema, enum_types: &enums, modules: &modules, attributes: &attributes };
+        let spilled = spilled_strings(schema);
+        let names = Names { schema, enum_types: &enums, modules: &modules, attributes: &attributes, spilled: &spilled };
         let models = order.tables.iter().map(|&table_id| model(&names, order, table_id)).collect::<Vec<_>>();
         let mut models = models;
         models.sort_by(|a, b| a.module.cmp(&b.module));
@@ -122,6 +123,8 @@ pub(super) struct Names<'a> {
     pub(super) modules: &'a [PyIdent],
     /// Per table: column attributes, then relationship attributes, in that order.
     pub(super) attributes: &'a [Vec<PyIdent>],
+    /// The `String` columns that MariaDB stores as TEXT (see [`spilled_strings`]).
+    pub(super) spilled: &'a BTreeSet<ColumnRef>,
 }
 
 impl Names<'_> {
@@ -230,18 +233,16 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         }
         if let Some(association) = relation.association {
             args.push(format!("secondary={}", PyStr::new(schema.table(association.table).name.as_str())));
-            if relation.read_only || association_has_relations(schema, association.table) {
-                args.push("viewonly=True".to_owned());
-            }
+            // Read only: the link routes write the association rows through their own
+            // model, so the database's ON DELETE applies to them as to any row.
+            args.push("viewonly=True".to_owned());
         }
         attributes.push(layout::call(4, &format!("{attr}: orm.Mapped[{annotation}] = orm.relationship"), &args, ""));
     }
     let text = attributes.join("\n");
     let mut db_names = vec!["Base"];
-    if text.contains("UtcDateTime()") {
-        db_names.push("UtcDateTime");
-    }
-    if text.contains("utcnow") {
+    db_names.extend(db_types(&text));
+    if text.contains("=utcnow") {
         db_names.push("utcnow");
     }
     if !type_checking.is_empty() {
@@ -271,6 +272,11 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         imports,
         attributes,
     }
+}
+
+/// The column types of `app.db` that `code` uses, in isort order.
+pub(super) fn db_types(code: &str) -> Vec<&'static str> {
+    ["ExactNumeric", "LongString", "LongText", "PreciseTime", "UtcDateTime"].into_iter().filter(|name| code.contains(&format!("{name}("))).collect()
 }
 
 /// One isort section: `import x` lines first, then `from x import y`, each sorted.
@@ -306,12 +312,6 @@ fn markdown_text(text: &str) -> String {
             c => c.to_string(),
         })
         .collect()
-}
-
-/// True when the association table is itself the owner or target of declared
-/// relationships, so a many-to-many through it must not write rows on its own.
-pub(super) fn association_has_relations(schema: &Schema, table: TableId) -> bool {
-    schema.relations_of(table).chain(schema.relations_to(table)).any(|relation| relation.association.is_none())
 }
 
 /// A docstring body that cannot end the docstring or escape from it, wrapped to fit
@@ -361,13 +361,14 @@ fn python_type(ty: &ScalarType) -> &'static str {
 fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType) -> Expr {
     let atom = match ty {
         ScalarType::Integer => "sa.Integer()".to_owned(),
+        ScalarType::String { length } if names.spilled.contains(&column) => format!("LongString({length})"),
         ScalarType::String { length } => format!("sa.String({length})"),
-        ScalarType::Text => "sa.Text()".to_owned(),
+        ScalarType::Text => "LongText()".to_owned(),
         ScalarType::Boolean => "sa.Boolean()".to_owned(),
         ScalarType::DateTime => "UtcDateTime()".to_owned(),
         ScalarType::Date => "sa.Date()".to_owned(),
-        ScalarType::Time => "sa.Time()".to_owned(),
-        ScalarType::Numeric { precision, scale } => format!("sa.Numeric({precision}, {scale})"),
+        ScalarType::Time => "PreciseTime()".to_owned(),
+        ScalarType::Numeric { precision, scale } => format!("ExactNumeric({precision}, {scale})"),
         ScalarType::Float => "sa.Double()".to_owned(),
         ScalarType::Enum { values } => {
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
@@ -380,6 +381,43 @@ fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType) -> Expr {
         }
     };
     Expr::Atom(atom)
+}
+
+/// The most a MariaDB (InnoDB) row may hold outside BLOB and TEXT columns.
+const MARIADB_ROW_BYTES: usize = 65_535;
+
+/// The `String` columns that MariaDB must keep out of the row, as TEXT: a table's
+/// VARCHAR columns (four bytes a character in utf8mb4) may not add up to more than
+/// 64 KiB. The longest strings that need no index (not a key, unique, indexed or a
+/// foreign key) go first, until the rest fits; their length is still enforced by the API.
+fn spilled_strings(schema: &Schema) -> BTreeSet<ColumnRef> {
+    let mut spilled = BTreeSet::new();
+    for (table_id, table) in schema.tables() {
+        let bytes = |ty: &ScalarType| match ty {
+            ScalarType::String { length } => usize::try_from(*length).unwrap_or(usize::MAX / 8).saturating_mul(4).saturating_add(2),
+            ScalarType::Numeric { precision, .. } => usize::try_from(*precision).unwrap_or(65) / 2 + 1,
+            ScalarType::Text | ScalarType::DateTime | ScalarType::Float => 12,
+            ScalarType::Integer | ScalarType::Time | ScalarType::Date | ScalarType::Enum { .. } | ScalarType::Boolean => 6,
+        };
+        let mut total: usize = table.columns.iter().map(|column| bytes(&column.ty)).sum();
+        let mut candidates: Vec<(usize, ColumnId)> = table
+            .columns()
+            .filter(|(_, column)| {
+                matches!(column.ty, ScalarType::String { .. }) && !column.primary_key && !column.unique && !column.index && column.foreign_key.is_none()
+            })
+            .map(|(column_id, column)| (bytes(&column.ty), column_id))
+            .collect();
+        // Longest first; among equals, the first declared.
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.0.cmp(&b.1.0)));
+        for (size, column_id) in candidates {
+            if total <= MARIADB_ROW_BYTES {
+                break;
+            }
+            total = total - size + 12;
+            spilled.insert(ColumnRef { table: table_id, column: column_id });
+        }
+    }
+    spilled
 }
 
 /// FORMAT.md §5: each enumeration's type name is `<table>_<column>`, shortened with a
@@ -565,6 +603,7 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         key_args.push(Expr::atom(format!("name={}", PyStr::new(constraint_name("pk", table_name)))));
         constraints.insert(0, Expr::call("sa.PrimaryKeyConstraint", key_args));
         args.extend(constraints);
+        args.push(Expr::atom("**TABLE_OPTIONS"));
         upgrade.push(layout::layout(4, "", &Expr::call("op.create_table", args), ""));
         upgrade.extend(indexes);
         downgrade.insert(0, layout::call(4, "op.drop_table", &[PyStr::new(table_name).to_string()], ""));
@@ -599,6 +638,7 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         }
         downgrade.push(drops);
     }
-    let uses_utc_datetime = upgrade.iter().any(|statement| statement.contains("UtcDateTime()"));
-    MigrationView { upgrade, downgrade, drops_enum_types: !enum_types.is_empty(), uses_utc_datetime }
+    let db_types = db_types(&upgrade.join("\n"));
+    let db_import = (!db_types.is_empty()).then(|| layout::import("app.db", &db_types));
+    MigrationView { upgrade, downgrade, drops_enum_types: !enum_types.is_empty(), db_import }
 }

@@ -6,18 +6,42 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import HTTPException
+from pydantic import BaseModel
 from sqlalchemy import orm
 
-from app.db import Base
-from app.errors import conflict_detail
+from app.db import Base, ExactNumeric
+from app.errors import conflict_detail, constraint_name
 
 ModelT = TypeVar("ModelT", bound=Base)
+
+
+class ErrorDetail(BaseModel):
+    """The body of a 404 or 409 response: what went wrong, in words."""
+
+    detail: str
+
+
+# The error responses the routes declare in the OpenAPI document (422 is FastAPI's).
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorDetail, "description": "No live row has this key"},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorDetail,
+        "description": "A constraint of the database refuses the change: a duplicate"
+        " unique value, or a foreign key to a missing row or from rows still pointing"
+        " at this one; `detail` names it",
+    },
+}
+NOT_FOUND_OR_CONFLICT = NOT_FOUND | CONFLICT
 
 CONTROL_PARAMETERS = frozenset({"limit", "offset", "sort"})
 
 
 def order_by(
-    sort: str | None, columns: Mapping[str, orm.InstrumentedAttribute[Any]]
+    sort: str | None,
+    columns: Mapping[str, orm.InstrumentedAttribute[Any]],
+    dialect: str = "",
 ) -> list[sa.UnaryExpression[Any]]:
     """`?sort=a,-b` as ORDER BY clauses; an unknown column is a 422."""
     clauses = []
@@ -33,7 +57,10 @@ def order_by(
                 status_code=422,
                 detail=f"cannot sort by {name!r}: not a column of this resource",
             )
-        clauses.append(column.desc() if descending else column.asc())
+        key: Any = column
+        if dialect == "sqlite" and isinstance(column.type, ExactNumeric):
+            key = sa.cast(column, sa.Double())  # stored as text there
+        clauses.append(key.desc() if descending else key.asc())
     return clauses
 
 
@@ -55,11 +82,19 @@ def page(
     statement = (
         sa.select(model)
         .where(*conditions)
-        .order_by(*order_by(query.sort, columns), *model.__mapper__.primary_key)
+        .order_by(
+            *order_by(query.sort, columns, session.get_bind().dialect.name),
+            *model.__mapper__.primary_key,
+        )
         .limit(query.limit)
         .offset(query.offset)
     )
     return session.scalars(statement).all(), total or 0
+
+
+def not_deleted(row: Any) -> bool:
+    """Whether a row of a soft-delete table is live."""
+    return not row.is_deleted
 
 
 def get_or_404(
@@ -75,15 +110,106 @@ def get_or_404(
     return row
 
 
+def link(session: orm.Session, association: type[ModelT], /, **keys: Any) -> None:
+    """Adds the row of `association` with these foreign keys unless there is one."""
+    match = [getattr(association, name) == value for name, value in keys.items()]
+    found = sa.select(sa.literal(1)).select_from(association).where(*match).limit(1)
+    if session.scalar(found) is None:
+        session.add(association(**keys))
+        commit(session)
+
+
+def unlink(session: orm.Session, association: type[ModelT], /, **keys: Any) -> None:
+    """Removes every row of `association` with these foreign keys."""
+    match = [getattr(association, name) == value for name, value in keys.items()]
+    session.execute(sa.delete(association).where(*match))
+    commit(session)
+
+
 def commit(session: orm.Session) -> None:
     """Commits, turning constraint violations into a 409 that names the constraint."""
+    # SQLite does not say which foreign key failed: note what the change references
+    # (and what references the rows it deletes) to find out after a failure.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    references = _references(session) if sqlite else []
+    inserted = {sa.inspect(row).mapper.local_table for row in session.new}
     try:
         session.commit()
     except sa.exc.IntegrityError as error:
         session.rollback()
-        raise HTTPException(status_code=409, detail=conflict_detail(error)) from error
+        name = constraint_name(error)
+        if name == "PRIMARY" and len(inserted) == 1:
+            # Named as SQLite names it: by the first column of the key.
+            table = next(iter(inserted))
+            name = f"{table.name}.{next(iter(table.primary_key.columns)).name}"
+        if name is None and sqlite:
+            name = _broken_reference(session, references)
+        raise HTTPException(
+            status_code=409, detail=conflict_detail(name, error)
+        ) from error
     except sa.exc.DataError as error:
         session.rollback()
         raise HTTPException(
             status_code=422, detail="a value does not fit its column"
         ) from error
+
+
+# A foreign key to check after a failed commit: its name, whether a matching row must
+# exist (a reference) or must not (a row still pointing at a deleted one), the table to
+# look in and the values of its columns.
+_Reference = tuple[str, bool, sa.Table, list[tuple[sa.Column[Any], Any]]]
+
+
+def _value(row: Any, column: sa.Column[Any]) -> Any:
+    """The value of `column` in the mapped object `row`."""
+    mapper = sa.inspect(row).mapper
+    return getattr(row, mapper.get_property_by_column(column).key)
+
+
+def _references(session: orm.Session) -> list[_Reference]:
+    """The foreign keys that the pending changes of `session` rely on."""
+    references: list[_Reference] = []
+    for row in [*session.new, *session.dirty]:
+        table = sa.inspect(row).mapper.local_table
+        for key in sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name)):
+            values = [_value(row, element.parent) for element in key.elements]
+            if key.name is None or any(value is None for value in values):
+                continue
+            columns = [element.column for element in key.elements]
+            references.append(
+                (
+                    str(key.name),
+                    True,
+                    key.referred_table,
+                    list(zip(columns, values, strict=True)),
+                )
+            )
+    for row in session.deleted:
+        table = sa.inspect(row).mapper.local_table
+        for child in Base.metadata.sorted_tables:
+            for key in child.foreign_key_constraints:
+                if key.referred_table is not table or key.name is None:
+                    continue
+                if (key.ondelete or "NO ACTION").upper() not in (
+                    "NO ACTION",
+                    "RESTRICT",
+                ):
+                    continue
+                pairs = [
+                    (element.parent, _value(row, element.column))
+                    for element in key.elements
+                ]
+                references.append((str(key.name), False, child, pairs))
+    return references
+
+
+def _broken_reference(session: orm.Session, references: list[_Reference]) -> str | None:
+    """The name of the first foreign key in `references` that the database would reject."""
+    for name, must_exist, table, pairs in references:
+        condition = sa.and_(*(column == value for column, value in pairs))
+        found = session.scalar(
+            sa.select(sa.literal(1)).select_from(table).where(condition).limit(1)
+        )
+        if (found is not None) != must_exist:
+            return name
+    return None

@@ -2,13 +2,26 @@
 """Engine, sessions, the declarative base and the UTC timestamp type."""
 
 import datetime
+import decimal
 from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
+from sqlalchemy.dialects import mysql
 
 from app.config import database_url
+
+# The names SQLAlchemy gives MariaDB: `mysql` (mysql+pymysql://) or `mariadb`.
+MARIADB = ("mysql", "mariadb")
+
+# Options of every table (see `Base`); the migration creates its tables with the same.
+TABLE_OPTIONS: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_nopad_bin",
+    "mariadb_charset": "utf8mb4",
+    "mariadb_collate": "utf8mb4_nopad_bin",
+}
 
 
 def utcnow() -> datetime.datetime:
@@ -25,6 +38,11 @@ class UtcDateTime(sa.types.TypeDecorator[datetime.datetime]):
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in MARIADB:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return super().load_dialect_impl(dialect)
 
     def process_bind_param(
         self, value: datetime.datetime | None, dialect: sa.Dialect
@@ -48,8 +66,88 @@ class UtcDateTime(sa.types.TypeDecorator[datetime.datetime]):
         return value.astimezone(datetime.UTC)
 
 
+class PreciseTime(sa.types.TypeDecorator[datetime.time]):
+    """A time of day with microseconds (MariaDB's TIME keeps whole seconds)."""
+
+    impl = sa.Time()
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in MARIADB:
+            return dialect.type_descriptor(mysql.TIME(fsp=6))
+        return super().load_dialect_impl(dialect)
+
+
+class LongString(sa.types.TypeDecorator[str]):
+    """A string of at most `length` characters that MariaDB keeps out of the row (as
+    TEXT), because a row's VARCHAR columns may not add up to more than 64 KiB there."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in MARIADB:
+            return dialect.type_descriptor(mysql.TEXT())
+        return super().load_dialect_impl(dialect)
+
+
+class LongText(sa.types.TypeDecorator[str]):
+    """Text of any length (MariaDB's TEXT stops at 64 KiB)."""
+
+    impl = sa.Text()
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in MARIADB:
+            return dialect.type_descriptor(mysql.LONGTEXT())
+        return super().load_dialect_impl(dialect)
+
+
+class ExactNumeric(sa.types.TypeDecorator[decimal.Decimal]):
+    """An exact decimal of `precision` digits, `scale` of them after the point.
+
+    SQLite has no exact decimal type (a NUMERIC column keeps 15 significant digits), so
+    there the value is stored as text with exactly `scale` decimals; `crud.order_by`
+    sorts such a column as a number.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale, asdecimal=True)
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return super().load_dialect_impl(dialect)
+
+    def process_bind_param(
+        self, value: decimal.Decimal | None, dialect: sa.Dialect
+    ) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        value = decimal.Decimal(value)
+        return f"{abs(value) if value == 0 else value:.{self.scale}f}"
+
+    def process_result_value(
+        self, value: Any, dialect: sa.Dialect
+    ) -> decimal.Decimal | None:
+        if value is None or isinstance(value, decimal.Decimal):
+            return value
+        return decimal.Decimal(str(value))
+
+
 class Base(orm.DeclarativeBase):
-    """The declarative base of every model."""
+    """The declarative base of every model.
+
+    On MariaDB every table stores text as utf8mb4 with a binary, no-pad collation, so
+    that strings compare exactly, as on PostgreSQL and SQLite: `a` and `A`, or `a` and
+    `a ` (a trailing space), are different values, also for unique keys.
+    """
+
+    __table_args__ = TABLE_OPTIONS
 
 
 def create_engine(url: str | None = None) -> sa.Engine:
@@ -63,7 +161,7 @@ def create_engine(url: str | None = None) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute("PRAGMA foreign_keys=ON")
-        elif engine.dialect.name in ("mysql", "mariadb"):
+        elif engine.dialect.name in MARIADB:
             cursor.execute("SET time_zone = '+00:00'")
         elif engine.dialect.name == "postgresql":
             cursor.execute("SET TIME ZONE 'UTC'")

@@ -20,8 +20,9 @@ _NAMED = (
 )
 
 
-def _constraint(error: sa.exc.IntegrityError) -> str | None:
-    """The name of the violated constraint, as far as the driver tells it."""
+def constraint_name(error: sa.exc.IntegrityError) -> str | None:
+    """The name of the violated constraint, as far as the driver tells it (MariaDB names
+    every primary key `PRIMARY`)."""
     diag = getattr(error.orig, "diag", None)  # psycopg
     name = getattr(diag, "constraint_name", None)
     if isinstance(name, str):
@@ -34,9 +35,8 @@ def _constraint(error: sa.exc.IntegrityError) -> str | None:
     return None
 
 
-def conflict_detail(error: sa.exc.IntegrityError) -> str:
-    """A sentence naming the violated constraint."""
-    name = _constraint(error)
+def conflict_detail(name: str | None, error: sa.exc.IntegrityError) -> str:
+    """A sentence naming the violated constraint `name`."""
     if name is not None and name in CONSTRAINT_MESSAGES:
         return CONSTRAINT_MESSAGES[name]
     if "FOREIGN KEY" in str(error.orig).upper():

@@ -5,24 +5,68 @@ import datetime
 from typing import Annotated
 
 import fastapi
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 
 def _as_utc(value: datetime.datetime) -> datetime.datetime:
     """An instant in UTC; a value without an offset is read as UTC."""
     if value.tzinfo is None:
         return value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("the instant is out of range in UTC") from None
 
 
 UtcDatetime = Annotated[datetime.datetime, AfterValidator(_as_utc)]
 """A timezone-aware instant in UTC."""
 
+
+def _without_offset(value: datetime.time) -> datetime.time:
+    """A time of day, which has no UTC offset."""
+    if value.tzinfo is not None:
+        raise ValueError("a time of day has no UTC offset")
+    return value
+
+
+TimeOfDay = Annotated[datetime.time, AfterValidator(_without_offset)]
+"""`HH:MM:SS[.ffffff]`, without an offset."""
+
+
+def _without_nul(value: str) -> str:
+    """A string without the NUL character, which PostgreSQL cannot store."""
+    if "\x00" in value:
+        raise ValueError("the NUL character (\\u0000) is not allowed")
+    return value
+
+
+Str = Annotated[StrictStr, AfterValidator(_without_nul)]
+"""A JSON string without NUL."""
+
+ParamStr = Annotated[str, AfterValidator(_without_nul)]
+"""A string in a URL path or query, without NUL."""
+
 Int32 = Annotated[StrictInt, Field(ge=-2147483648, le=2147483647)]
 """A 32-bit signed integer, given as a JSON integer."""
+
+Float64 = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+"""A finite double, given as a JSON number (no NaN or infinity, which JSON lacks)."""
 
 Bool = StrictBool
 """`true` or `false`, never a string or number."""
 
 KeyInt = Annotated[int, fastapi.Path(ge=-2147483648, le=2147483647)]
 """An integer key in a URL: out of the 32-bit range is a 422, never a database error."""
+
+QueryInt = Annotated[int, Field(ge=-2147483648, le=2147483647)]
+"""An integer in a query: out of the 32-bit range is a 422, never a database error."""
+
+QueryFloat = Annotated[float, Field(allow_inf_nan=False)]
+"""A finite number in a query."""

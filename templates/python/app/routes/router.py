@@ -39,7 +39,7 @@ def _live(row: {{ api.class_name }}) -> bool:
     return {"data": rows, "count": count}
 
 
-@router.post("", status_code=201, response_model={{ api.class_name }}Read)
+{{ api.create_decorator }}
 {{ api.create_signature }}
     """Stores a new row and returns it as stored."""
     row = {{ api.class_name }}(**body.model_dump(exclude_unset=True))
@@ -89,7 +89,11 @@ def _live(row: {{ api.class_name }}) -> bool:
 {{ link.list_signature }}
     """The linked `{{ link.target_class }}` rows."""
 {{ api.fetch_row }}
+{%- if link.target_soft_delete %}
+    return [other for other in row.{{ link.attr }} if not other.is_deleted]
+{%- else %}
     return list(row.{{ link.attr }})
+{%- endif %}
 
 
 {{ link.link_decorator }}
@@ -97,9 +101,7 @@ def _live(row: {{ api.class_name }}) -> bool:
     """Links the two rows (nothing changes if they are linked already)."""
 {{ api.fetch_row }}
 {{ link.fetch_other }}
-    if other not in row.{{ link.attr }}:
-        row.{{ link.attr }}.append(other)
-        crud.commit(session)
+{{ link.link }}
     return fastapi.Response(status_code=204)
 
 
@@ -108,8 +110,6 @@ def _live(row: {{ api.class_name }}) -> bool:
     """Unlinks the two rows (nothing changes if they are not linked)."""
 {{ api.fetch_row }}
 {{ link.fetch_other }}
-    if other in row.{{ link.attr }}:
-        row.{{ link.attr }}.remove(other)
-        crud.commit(session)
+{{ link.unlink }}
     return fastapi.Response(status_code=204)
 {%- endfor %}

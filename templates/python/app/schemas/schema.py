@@ -12,9 +12,11 @@ class {{ api.class_name }}Create(BaseModel):
     """The body of a create: required fields have no default."""
 
     model_config = ConfigDict(extra="forbid")
+{%- if !api.create_fields.is_empty() %}
 {% for field in api.create_fields %}
 {{ field }}
 {%- endfor %}
+{%- endif %}
 
 
 class {{ api.class_name }}Update(BaseModel):
@@ -59,7 +61,7 @@ class {{ api.class_name }}Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=2147483647)
     sort: str | None = None
 {%- for field in api.query_fields %}
 {{ field }}

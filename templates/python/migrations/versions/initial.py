@@ -6,6 +6,7 @@ Revises:
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,15 +14,24 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 {%- endif %}
 
-{%- if migration.uses_utc_datetime %}
+{%- if let Some(db_import) = migration.db_import %}
 
-from app.db import UtcDateTime
+{{ db_import }}
 {%- endif %}
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# MariaDB: every table in utf8mb4 with a binary, no-pad collation, so that strings
+# compare exactly (as app.db.Base declares).
+TABLE_OPTIONS: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_nopad_bin",
+    "mariadb_charset": "utf8mb4",
+    "mariadb_collate": "utf8mb4_nopad_bin",
+}
 
 
 def upgrade() -> None:
