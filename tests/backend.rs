@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use backbone::refine;
 use backbone::source::Source;
 use backbone::target::python;
 use backbone::{CompileOptions, compile};
@@ -45,6 +46,7 @@ fn must_succeed(what: &str, output: &Output) {
 /// The input document of `example`: `examples/<example>.json`, or one of this test's
 /// own in `tests/backend/`.
 fn schema_path(example: &str) -> PathBuf {
+    let example = example.trim_end_matches("_refined");
     let own = Path::new("tests/backend").join(format!("{example}.json"));
     if own.exists() { own } else { Path::new("examples").join(format!("{example}.json")) }
 }
@@ -55,6 +57,16 @@ fn generate(example: &str) -> PathBuf {
     let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
     let compilation = compile(&source, &CompileOptions::default());
     let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{example} is invalid"));
+    // `<example>_refined`: the example with its saved refinement applied, as
+    // `generate --refinements tests/fixtures/refinements/<example>.json` does.
+    let refined = example.strip_suffix("_refined").map(|base| {
+        let path = Path::new("tests/fixtures/refinements").join(format!("{base}.json"));
+        let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("readable refinement")).expect("JSON");
+        let review = refine::review(schema, &refine::parse(&value).expect("a refinement"));
+        assert!(review.rejected.is_empty(), "{:?}", review.rejected);
+        refine::apply(schema, &review.accepted)
+    });
+    let schema = refined.as_ref().unwrap_or(schema);
     let out = std::env::temp_dir().join(format!("backbone-backend-{example}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     for (relative, file) in python::render(schema, order).iter() {
@@ -174,3 +186,11 @@ backend_tests!(library, blog, ecommerce, all_types, adversarial, sakila, chinook
 
 // Shapes no example has (tests/backend/edge_cases.json).
 backend_tests!(edge_cases);
+
+// Class, table and column names that collide with what the generated modules import or
+// define (tests/backend/hostile_names.json).
+backend_tests!(hostile_names);
+
+// The library with a refinement applied (tests/fixtures/refinements/library.json): the
+// generated API and its tests enforce the refined constraints on every database.
+backend_tests!(library_refined);

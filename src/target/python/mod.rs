@@ -13,12 +13,78 @@ mod tests;
 mod time;
 pub mod view;
 
+use std::collections::BTreeSet;
+
 use crate::ir::Schema;
+use crate::ir::names::ClassName;
 use crate::order::BuildOrder;
 use crate::target::FileSet;
 
 /// Renders the whole project for a valid schema.
 pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
-    let project = view::ProjectView::new(schema, order);
+    let renamed = safe_class_names(schema);
+    let project = view::ProjectView::new(renamed.as_ref().unwrap_or(schema), order);
     files::render(&project)
+}
+
+/// Names the generated modules import or define next to the model classes: a model class
+/// of the same name would shadow them (`class Base(Base)`).
+const RESERVED_CLASSES: &[&str] = &[
+    "Annotated",
+    "Any",
+    "APIRouter",
+    "Base",
+    "BaseModel",
+    "Bool",
+    "ConfigDict",
+    "ExactNumeric",
+    "Field",
+    "Float64",
+    "Int32",
+    "KeyInt",
+    "Literal",
+    "LongString",
+    "LongText",
+    "ParamStr",
+    "PreciseTime",
+    "QueryFloat",
+    "QueryInt",
+    "Self",
+    "Str",
+    "TestClient",
+    "TimeOfDay",
+    "UtcDateTime",
+    "UtcDatetime",
+];
+
+/// The suffixes of the schema classes derived from a model class (`BookCreate`, …).
+const SCHEMA_SUFFIXES: &[&str] = &["Create", "Update", "Read", "Page", "Query"];
+
+/// `schema` with every class name that would clash in Python renamed (`Base` → `Base_`),
+/// or `None` when none does. A clash is a reserved name, or a name that another class's
+/// derived schema class also has (`Book` makes `BookRead`, so a class `BookRead` clashes).
+/// The JSON API is unaffected: class names appear only in code and schema titles.
+fn safe_class_names(schema: &Schema) -> Option<Schema> {
+    let classes: BTreeSet<&str> = schema.tables.iter().map(|table| table.class_name.as_str()).collect();
+    let clashes_with = |name: &str| {
+        RESERVED_CLASSES.contains(&name)
+            || SCHEMA_SUFFIXES.iter().any(|suffix| name.strip_suffix(suffix).is_some_and(|stem| !stem.is_empty() && classes.contains(stem)))
+    };
+    if !classes.iter().any(|name| clashes_with(name)) {
+        return None;
+    }
+    let mut taken: BTreeSet<String> = classes.iter().map(|name| (*name).to_owned()).collect();
+    let mut renamed = schema.clone();
+    for table in &mut renamed.tables {
+        if !clashes_with(table.class_name.as_str()) {
+            continue;
+        }
+        let mut candidate = format!("{}_", table.class_name);
+        while taken.contains(&candidate) || clashes_with(&candidate) {
+            candidate.push('_');
+        }
+        taken.insert(candidate.clone());
+        table.class_name = ClassName::new(candidate);
+    }
+    Some(renamed)
 }

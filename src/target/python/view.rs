@@ -33,6 +33,8 @@ pub struct ProjectView {
     pub apis: Vec<super::api::ApiView>,
     /// The test factories and test modules, in module order.
     pub factories: Vec<super::tests::FactoryView>,
+    /// Whether some factory draws from `tests.values` (else the import would be unused).
+    pub factories_use_values: bool,
     pub tests: Vec<super::tests::TestModuleView>,
     /// `from app.routes import a, b`, laid out.
     pub routes_import: String,
@@ -107,6 +109,9 @@ impl ProjectView {
             models,
             routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
             apis,
+            factories_use_values: factories
+                .iter()
+                .any(|factory| factory.uses_number || factory.statements.iter().any(|statement| statement.contains("values."))),
             factories,
             tests,
             constraint_messages,

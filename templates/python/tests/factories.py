@@ -4,8 +4,10 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
+{%- if project.factories_use_values %}
 
 from tests import values
+{%- endif %}
 {%- for factory in project.factories %}
 
 
