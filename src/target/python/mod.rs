@@ -27,36 +27,6 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
     files::render(&project)
 }
 
-/// Names the generated modules import or define next to the model classes: a model class
-/// of the same name would shadow them (`class Base(Base)`).
-const RESERVED_CLASSES: &[&str] = &[
-    "Annotated",
-    "Any",
-    "APIRouter",
-    "Base",
-    "BaseModel",
-    "Bool",
-    "ConfigDict",
-    "ExactNumeric",
-    "Field",
-    "Float64",
-    "Int32",
-    "KeyInt",
-    "Literal",
-    "LongString",
-    "LongText",
-    "ParamStr",
-    "PreciseTime",
-    "QueryFloat",
-    "QueryInt",
-    "Self",
-    "Str",
-    "TestClient",
-    "TimeOfDay",
-    "UtcDateTime",
-    "UtcDatetime",
-];
-
 /// The suffixes of the schema classes derived from a model class (`BookCreate`, …).
 const SCHEMA_SUFFIXES: &[&str] = &["Create", "Update", "Read", "Page", "Query"];
 
@@ -67,7 +37,7 @@ const SCHEMA_SUFFIXES: &[&str] = &["Create", "Update", "Read", "Page", "Query"];
 fn safe_class_names(schema: &Schema) -> Option<Schema> {
     let classes: BTreeSet<&str> = schema.tables.iter().map(|table| table.class_name.as_str()).collect();
     let clashes_with = |name: &str| {
-        RESERVED_CLASSES.contains(&name)
+        names::MODULE_NAMES.contains(&name)
             || SCHEMA_SUFFIXES.iter().any(|suffix| name.strip_suffix(suffix).is_some_and(|stem| !stem.is_empty() && classes.contains(stem)))
     };
     if !classes.iter().any(|name| clashes_with(name)) {

@@ -67,9 +67,18 @@ const RESERVED_ATTRIBUTES: &[&str] = &[
     "model_validate_strings",
     // The first parameter of the models' constructor: `Model(self=…)` cannot be called.
     "self",
-    // Module-level names of the generated modules. A class attribute of the same name
-    // would shadow them for the rest of the class body (`sa.String(…)`, `Field(…)`), and
-    // a key parameter of a route would shadow them in its body (`crud`, `session`).
+    // Soft keywords and the builtins a model most often shadows.
+    "match",
+    "case",
+    "type",
+    "_",
+];
+
+/// Module-level names of the generated modules. A class attribute of the same name
+/// would shadow them for the rest of the class body (`sa.String(…)`, `Field(…)`), a key
+/// parameter of a route would shadow them in its body (`crud`, `session`), and a model
+/// class of the same name would replace them (`class Base(Base)`).
+pub const MODULE_NAMES: &[&str] = &[
     "sa",
     "orm",
     "datetime",
@@ -104,16 +113,14 @@ const RESERVED_ATTRIBUTES: &[&str] = &[
     "TimeOfDay",
     "UtcDateTime",
     "UtcDatetime",
-    // Soft keywords and the builtins a model most often shadows.
-    "match",
-    "case",
-    "type",
-    "_",
+    "Any",
+    "APIRouter",
+    "TestClient",
 ];
 
 /// True when `name` may not be used as a generated attribute as it is.
 fn needs_mangling(name: &str) -> bool {
-    is_python_keyword(name) || RESERVED_ATTRIBUTES.contains(&name) || name.starts_with('_')
+    is_python_keyword(name) || RESERVED_ATTRIBUTES.contains(&name) || MODULE_NAMES.contains(&name) || name.starts_with('_')
 }
 
 /// Assigns attribute identifiers to the names of one class (columns and relationships),
