@@ -71,6 +71,13 @@ pub fn layout(indent: usize, prefix: &str, expr: &Expr, suffix: &str) -> String 
     // assignment or return in parentheses and lays it out inside them.
     let opening = format!("{pad}{prefix}{head}{open}");
     if opening.chars().count() > LINE_LENGTH && (prefix.ends_with("= ") || prefix == "return ") {
+        // When even `name: Annotation[…] = (` is too long, ruff splits the annotation's
+        // subscript instead and continues the value after `] = `.
+        if format!("{pad}{prefix}(").chars().count() > LINE_LENGTH
+            && let Some((head, inner)) = split_annotation(prefix)
+        {
+            return format!("{pad}{head}\n{pad}    {inner}\n{}", layout(indent, "] = ", expr, suffix));
+        }
         return format!("{pad}{prefix}(\n{}\n{pad}){suffix}", layout(indent + 4, "", expr, ""));
     }
     let inner = " ".repeat(indent + 4);
@@ -90,18 +97,45 @@ pub fn layout(indent: usize, prefix: &str, expr: &Expr, suffix: &str) -> String 
     out
 }
 
+/// `name: Outer[inner] = ` as (`name: Outer[`, `inner`), when the annotation ends in a
+/// subscript.
+fn split_annotation(prefix: &str) -> Option<(&str, &str)> {
+    let annotation = prefix.strip_suffix("] = ")?;
+    if !annotation.contains(": ") {
+        return None;
+    }
+    // The `[` that the final `]` closes.
+    let mut depth = 0usize;
+    for (idx, c) in annotation.char_indices().rev() {
+        match c {
+            ']' => depth += 1,
+            '[' if depth == 0 => return Some((&annotation[..=idx], &annotation[idx + 1..])),
+            '[' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `from module import a, b` on one line, or exploded one name a line as ruff's isort
 /// formatting does when it is too long.
 pub fn import(module: &str, names: &[&str]) -> String {
-    let line = format!("from {module} import {}", names.join(", "));
+    import_at(0, module, names)
+}
+
+/// [`import`] indented by `indent` (inside `if TYPE_CHECKING:`); the indentation counts
+/// toward the line length.
+pub fn import_at(indent: usize, module: &str, names: &[&str]) -> String {
+    let pad = " ".repeat(indent);
+    let line = format!("{pad}from {module} import {}", names.join(", "));
     if line.chars().count() <= LINE_LENGTH {
         return line;
     }
-    let mut out = format!("from {module} import (\n");
+    let mut out = format!("{pad}from {module} import (\n");
     for name in names {
-        let _ = writeln!(out, "    {name},");
+        let _ = writeln!(out, "{pad}    {name},");
     }
-    out.push(')');
+    let _ = write!(out, "{pad})");
     out
 }
 
@@ -133,6 +167,22 @@ mod tests {
         );
         let longer: Vec<String> = (0..12).map(|idx| format!("argument_number_{idx}")).collect();
         assert!(call(0, "f", &longer, "").ends_with("    argument_number_11,\n)"));
+    }
+
+    #[test]
+    fn a_long_annotated_target_splits_its_annotation() {
+        let name = "c".repeat(63);
+        let value = Expr::call("orm.mapped_column", vec![Expr::atom(format!("\"{name}\"")), Expr::atom("nullable=True")]);
+        let text = layout(4, &format!("{name}: orm.Mapped[str | None] = "), &value, "");
+        assert_eq!(text, format!("    {name}: orm.Mapped[\n        str | None\n    ] = orm.mapped_column(\n        \"{name}\", nullable=True\n    )"));
+    }
+
+    #[test]
+    fn indented_imports_count_their_indentation() {
+        let module = format!("app.models.{}", "b".repeat(63));
+        let class = "B".repeat(63);
+        assert_eq!(import_at(4, &module, &[&class]), format!("    from {module} import (\n        {class},\n    )"));
+        assert_eq!(import_at(4, "app.models.x", &["X"]), "    from app.models.x import X");
     }
 
     #[test]

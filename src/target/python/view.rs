@@ -47,6 +47,8 @@ pub struct ProjectView {
 pub struct ModelView {
     pub module: PyIdent,
     pub class_name: String,
+    /// `from app.models.<module> import <Class>`, laid out, for `app/models/__init__.py`.
+    pub import_line: String,
     pub table_name: PyStr,
     /// The table's description as the module docstring and the class docstring.
     pub module_docstring: Option<String>,
@@ -209,7 +211,7 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         let target = schema.table(relation.target);
         let class = target.class_name.as_str();
         if relation.target != table_id {
-            type_checking.insert(format!("from app.models.{} import {class}", names.modules[relation.target.0]));
+            type_checking.insert(layout::import_at(4, &format!("app.models.{}", names.modules[relation.target.0]), &[class]));
         }
         let back =
             names.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
@@ -264,13 +266,14 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
     if !type_checking.is_empty() {
         imports.push_str("\n\nif TYPE_CHECKING:");
         for line in type_checking {
-            imports.push_str("\n    ");
+            imports.push('\n');
             imports.push_str(&line);
         }
     }
     ModelView {
         module: names.modules[table_id.0].clone(),
         class_name: table.class_name.to_string(),
+        import_line: layout::import(&format!("app.models.{}", names.modules[table_id.0]), &[table.class_name.as_str()]),
         table_name: PyStr::new(table.name.as_str()),
         module_docstring: table.description.as_deref().map(|text| docstring(text, 0)),
         docstring: table.description.as_deref().map(|text| docstring(text, 4)),

@@ -2,7 +2,7 @@
 """Every model, imported so that relationships between them resolve."""
 
 {% for model in project.models -%}
-from app.models.{{ model.module }} import {{ model.class_name }}
+{{ model.import_line }}
 {% endfor %}
 __all__ = [
 {%- for model in project.models %}
