@@ -1169,7 +1169,10 @@ async fn refine_failures_are_explained() {
     // The TOML file's `[llm]` table takes the same settings.
     let from_file = Config::from_toml("[llm]\nprovider = \"anthropic\"\nmodel = \"claude-sonnet-4-5\"\napi_key = \"k\"\n").unwrap();
     assert_eq!(from_file.llm.provider, Some(backbone::refine::provider::ProviderKind::Anthropic));
-    assert!(from_file.llm.settings(30).unwrap().is_some_and(|settings| settings.budget == Duration::from_secs(30)), "capped by the request timeout");
+    assert!(
+        backbone::serve::config::llm_settings(&from_file.llm, 30).unwrap().is_some_and(|settings| settings.budget == Duration::from_secs(30)),
+        "capped by the request timeout"
+    );
 
     // A provider configured without a model is refused at start.
     let mut config = config();

@@ -89,7 +89,7 @@ created once and never overwritten; anything else in OUT (.venv, .git, your modu
 
 Exit codes: 0 written (or in sync with --check), 1 schema errors, a refusal (edited files,
 a directory backbone did not generate) or out of sync with --check, 2 usage or I/O error.")]
-    Generate(generate::GenerateArgs),
+    Generate(Box<generate::GenerateArgs>),
     /// Print the JSON Schema (draft 2020-12) of the input format.
     #[command(after_help = "Examples:
   backbone schema > backbone.schema.json

@@ -27,10 +27,25 @@ pub struct RefineArgs {
     /// Apply a saved refinement (such as OUT/.backbone/refinements.json) with no network.
     #[arg(long, value_name = "FILE", help_heading = "Refinement")]
     pub refinements: Option<PathBuf>,
+    #[command(flatten)]
+    pub llm: LlmArgs,
+    /// Where answers are cached (default: $XDG_CACHE_HOME/backbone/refine or ~/.cache/backbone/refine).
+    #[arg(long, env = "BACKBONE_LLM_CACHE", value_name = "DIR", help_heading = "Refinement")]
+    pub llm_cache: Option<PathBuf>,
+    /// Neither read nor write the answer cache.
+    #[arg(long, help_heading = "Refinement")]
+    pub no_llm_cache: bool,
+}
+
+/// The provider flags (and `BACKBONE_LLM_*` variables), shared by `generate --refine`
+/// and `serve`; unset ones keep what lies beneath (serve's `[llm]` table, the defaults).
+#[derive(Debug, Clone, Default, Args)]
+#[expect(clippy::struct_field_names, reason = "the fields are the --llm-* flags, named after them")]
+pub struct LlmArgs {
     /// The API style: `openai` (any OpenAI-compatible server) or `anthropic`.
     #[arg(long, env = "BACKBONE_LLM_PROVIDER", value_enum, help_heading = "Refinement")]
     pub llm_provider: Option<ProviderKind>,
-    /// The API's base URL, e.g. http://127.0.0.1:11434/v1 for Ollama (default: the provider's).
+    /// The API's base URL, e.g. http://127.0.0.1:11434/v1 for Ollama [default: the provider's].
     #[arg(long, env = "BACKBONE_LLM_BASE_URL", value_name = "URL", help_heading = "Refinement")]
     pub llm_base_url: Option<String>,
     /// The model name.
@@ -39,24 +54,41 @@ pub struct RefineArgs {
     /// The API key (needed by the hosted APIs; local servers may take none).
     #[arg(long, env = "BACKBONE_LLM_API_KEY", value_name = "KEY", hide_env_values = true, help_heading = "Refinement")]
     pub llm_api_key: Option<String>,
-    /// Seconds one attempt may take.
-    #[arg(long, env = "BACKBONE_LLM_TIMEOUT", value_name = "SECONDS", default_value_t = 120, help_heading = "Refinement")]
-    pub llm_timeout: u64,
-    /// Seconds all attempts and waits between them may take together.
-    #[arg(long, env = "BACKBONE_LLM_BUDGET", value_name = "SECONDS", default_value_t = 300, help_heading = "Refinement")]
-    pub llm_budget: u64,
-    /// Attempts, counting the first (429, 5xx and timeouts are retried with backoff).
-    #[arg(long, env = "BACKBONE_LLM_ATTEMPTS", value_name = "N", default_value_t = 4, help_heading = "Refinement")]
-    pub llm_attempts: u32,
+    /// Seconds one attempt may take (serve: at most its request timeout) [default: 120].
+    #[arg(long, env = "BACKBONE_LLM_TIMEOUT", value_name = "SECONDS", help_heading = "Refinement")]
+    pub llm_timeout: Option<u64>,
+    /// Seconds all attempts and waits between them may take together (serve: at most its
+    /// request timeout) [default: 300].
+    #[arg(long, env = "BACKBONE_LLM_BUDGET", value_name = "SECONDS", help_heading = "Refinement")]
+    pub llm_budget: Option<u64>,
+    /// Attempts, counting the first (429, 5xx and timeouts are retried with backoff) [default: 4].
+    #[arg(long, env = "BACKBONE_LLM_ATTEMPTS", value_name = "N", help_heading = "Refinement")]
+    pub llm_attempts: Option<u32>,
     /// USD per million input and output tokens, `INPUT,OUTPUT`, for the cost estimate.
     #[arg(long, env = "BACKBONE_LLM_PRICE", value_name = "IN,OUT", help_heading = "Refinement")]
     pub llm_price: Option<String>,
-    /// Where answers are cached (default: $XDG_CACHE_HOME/backbone/refine or ~/.cache/backbone/refine).
-    #[arg(long, env = "BACKBONE_LLM_CACHE", value_name = "DIR", help_heading = "Refinement")]
-    pub llm_cache: Option<PathBuf>,
-    /// Neither read nor write the answer cache.
-    #[arg(long, help_heading = "Refinement")]
-    pub no_llm_cache: bool,
+}
+
+impl LlmArgs {
+    /// Sets in `options` what the flags and variables give.
+    pub fn overlay(&self, options: &mut LlmOptions) {
+        if self.llm_provider.is_some() {
+            options.provider = self.llm_provider;
+        }
+        for (given, field) in [
+            (&self.llm_base_url, &mut options.base_url),
+            (&self.llm_model, &mut options.model),
+            (&self.llm_api_key, &mut options.api_key),
+            (&self.llm_price, &mut options.price),
+        ] {
+            if given.is_some() {
+                field.clone_from(given);
+            }
+        }
+        options.timeout_secs = self.llm_timeout.unwrap_or(options.timeout_secs);
+        options.budget_secs = self.llm_budget.unwrap_or(options.budget_secs);
+        options.attempts = self.llm_attempts.unwrap_or(options.attempts);
+    }
 }
 
 impl RefineArgs {
@@ -96,18 +128,11 @@ fn read_saved(path: &Path) -> Result<Refinement, String> {
     refine::parse(&value).map_err(|message| format!("`{}`: {message}", path.display()))
 }
 
-/// The LLM options as the flags and variables give them.
+/// The LLM options as the flags and variables give them, over the defaults.
 fn options(args: &RefineArgs) -> LlmOptions {
-    LlmOptions {
-        provider: args.llm_provider,
-        base_url: args.llm_base_url.clone(),
-        model: args.llm_model.clone(),
-        api_key: args.llm_api_key.clone(),
-        timeout_secs: args.llm_timeout,
-        budget_secs: args.llm_budget,
-        attempts: args.llm_attempts,
-        price: args.llm_price.clone(),
-    }
+    let mut options = LlmOptions::default();
+    args.llm.overlay(&mut options);
+    options
 }
 
 /// The on-disk answer cache: one `KEY.json` per request in a directory.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
+use super::refine::LlmArgs;
 use super::{ExitStatus, Printer};
-use crate::refine::provider::ProviderKind;
 use crate::serve::config::{Config, FailMode, JwtAlgorithm};
 
 /// The log format.
@@ -109,31 +109,9 @@ pub struct ServeArgs {
     /// CORS origins, comma-separated (`*` for any) [default: none, no CORS].
     #[arg(long, env = "BACKBONE_CORS_ORIGINS", value_delimiter = ',', value_name = "ORIGINS")]
     pub cors_origins: Option<Vec<String>>,
-    /// LLM API style for `?refine=true`: `openai` (any OpenAI-compatible server) or
-    /// `anthropic` [default: none, refine requests get 422].
-    #[arg(long, env = "BACKBONE_LLM_PROVIDER", value_enum, help_heading = "Refinement")]
-    pub llm_provider: Option<ProviderKind>,
-    /// The LLM API's base URL [default: the provider's].
-    #[arg(long, env = "BACKBONE_LLM_BASE_URL", value_name = "URL", help_heading = "Refinement")]
-    pub llm_base_url: Option<String>,
-    /// The model name.
-    #[arg(long, env = "BACKBONE_LLM_MODEL", value_name = "NAME", help_heading = "Refinement")]
-    pub llm_model: Option<String>,
-    /// The LLM API key (needed by the hosted APIs).
-    #[arg(long, env = "BACKBONE_LLM_API_KEY", value_name = "KEY", hide_env_values = true, help_heading = "Refinement")]
-    pub llm_api_key: Option<String>,
-    /// Seconds one LLM attempt may take, at most the request timeout [default: 120].
-    #[arg(long, env = "BACKBONE_LLM_TIMEOUT", value_name = "SECONDS", help_heading = "Refinement")]
-    pub llm_timeout: Option<u64>,
-    /// Seconds all LLM attempts may take together, at most the request timeout [default: 300].
-    #[arg(long, env = "BACKBONE_LLM_BUDGET", value_name = "SECONDS", help_heading = "Refinement")]
-    pub llm_budget: Option<u64>,
-    /// LLM attempts, counting the first [default: 4].
-    #[arg(long, env = "BACKBONE_LLM_ATTEMPTS", value_name = "N", help_heading = "Refinement")]
-    pub llm_attempts: Option<u32>,
-    /// USD per million input and output tokens, `INPUT,OUTPUT`.
-    #[arg(long, env = "BACKBONE_LLM_PRICE", value_name = "IN,OUT", help_heading = "Refinement")]
-    pub llm_price: Option<String>,
+    /// The LLM for `?refine=true` [default: none, refine requests get 422].
+    #[command(flatten)]
+    pub llm: LlmArgs,
     /// Log format.
     #[arg(long, env = "BACKBONE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub log_format: LogFormat,
@@ -227,22 +205,7 @@ impl ServeArgs {
         }
         set!(self.trusted_proxies, config.rate_limit.trusted_proxies);
         set!(self.cors_origins, config.cors.origins);
-        if self.llm_provider.is_some() {
-            config.llm.provider = self.llm_provider;
-        }
-        for (flag, field) in [
-            (&self.llm_base_url, &mut config.llm.base_url),
-            (&self.llm_model, &mut config.llm.model),
-            (&self.llm_api_key, &mut config.llm.api_key),
-            (&self.llm_price, &mut config.llm.price),
-        ] {
-            if flag.is_some() {
-                field.clone_from(flag);
-            }
-        }
-        set!(self.llm_timeout, config.llm.timeout_secs);
-        set!(self.llm_budget, config.llm.budget_secs);
-        set!(self.llm_attempts, config.llm.attempts);
+        self.llm.overlay(&mut config.llm);
         Ok(config)
     }
 }

@@ -17,12 +17,16 @@ use super::provider::{self, Answer, CallError, LlmSettings, ProviderKind};
 use super::{Refinement, Review};
 use crate::ir::Schema;
 
-/// The LLM settings as given (flags, variables, a configuration file), before checking.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The LLM settings as given (flags, variables, the `[llm]` table of serve's
+/// configuration file), before checking; unset fields take the defaults below.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LlmOptions {
+    /// `openai` (any OpenAI-compatible server) or `anthropic`.
     pub provider: Option<ProviderKind>,
     pub base_url: Option<String>,
     pub model: Option<String>,
+    #[serde(skip_serializing)]
     pub api_key: Option<String>,
     /// Seconds per attempt.
     pub timeout_secs: u64,
@@ -31,6 +35,12 @@ pub struct LlmOptions {
     pub attempts: u32,
     /// `INPUT,OUTPUT` USD per million tokens.
     pub price: Option<String>,
+}
+
+impl Default for LlmOptions {
+    fn default() -> Self {
+        Self { provider: None, base_url: None, model: None, api_key: None, timeout_secs: 120, budget_secs: 300, attempts: 4, price: None }
+    }
 }
 
 /// The checked provider settings, or a sentence naming the missing or wrong one;

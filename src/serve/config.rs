@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::refine::LlmOptions;
-use crate::refine::provider::{LlmSettings, ProviderKind};
+use crate::refine::provider::LlmSettings;
 
 /// Everything `backbone serve` can be told.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -38,7 +38,7 @@ pub struct Config {
     pub cors: CorsConfig,
     /// The LLM that `POST /api/v1/generate?refine=true` asks; none configured means
     /// refine requests get 422.
-    pub llm: LlmConfig,
+    pub llm: LlmOptions,
 }
 
 impl Default for Config {
@@ -55,7 +55,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             rate_limit: RateLimitConfig::default(),
             cors: CorsConfig::default(),
-            llm: LlmConfig::default(),
+            llm: LlmOptions::default(),
         }
     }
 }
@@ -240,49 +240,14 @@ impl Default for CorsConfig {
     }
 }
 
-/// The refine pass's provider, as `generate --refine` takes it (`BACKBONE_LLM_*`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct LlmConfig {
-    /// `openai` (any OpenAI-compatible server) or `anthropic`; unset disables refine.
-    pub provider: Option<ProviderKind>,
-    pub base_url: Option<String>,
-    pub model: Option<String>,
-    #[serde(skip_serializing)]
-    pub api_key: Option<String>,
-    /// Seconds one attempt may take (capped by the request timeout).
-    pub timeout_secs: u64,
-    /// Seconds all attempts may take together (capped by the request timeout).
-    pub budget_secs: u64,
-    pub attempts: u32,
-    /// `INPUT,OUTPUT` USD per million tokens.
-    pub price: Option<String>,
-}
-
-impl Default for LlmConfig {
-    fn default() -> Self {
-        Self { provider: None, base_url: None, model: None, api_key: None, timeout_secs: 120, budget_secs: 300, attempts: 4, price: None }
+/// The refine pass's checked provider settings (the `[llm]` table, `BACKBONE_LLM_*`, the
+/// `--llm-*` flags, as `generate --refine` takes them), `None` when no provider is
+/// configured; the attempt timeout and the budget never outlast `request_timeout_secs`.
+pub fn llm_settings(options: &LlmOptions, request_timeout_secs: u64) -> Result<Option<LlmSettings>, String> {
+    if options.provider.is_none() {
+        return Ok(None);
     }
-}
-
-impl LlmConfig {
-    /// The checked settings, `None` when no provider is configured; the attempt timeout
-    /// and the budget never outlast `request_timeout_secs`.
-    pub fn settings(&self, request_timeout_secs: u64) -> Result<Option<LlmSettings>, String> {
-        if self.provider.is_none() {
-            return Ok(None);
-        }
-        let cap = request_timeout_secs.max(1);
-        let options = LlmOptions {
-            provider: self.provider,
-            base_url: self.base_url.clone(),
-            model: self.model.clone(),
-            api_key: self.api_key.clone(),
-            timeout_secs: self.timeout_secs.min(cap),
-            budget_secs: self.budget_secs.min(cap),
-            attempts: self.attempts,
-            price: self.price.clone(),
-        };
-        crate::refine::settings(&options, "refine").map(Some).map_err(|message| format!("invalid LLM configuration: {message}"))
-    }
+    let cap = request_timeout_secs.max(1);
+    let capped = LlmOptions { timeout_secs: options.timeout_secs.min(cap), budget_secs: options.budget_secs.min(cap), ..options.clone() };
+    crate::refine::settings(&capped, "refine").map(Some).map_err(|message| format!("invalid LLM configuration: {message}"))
 }

@@ -51,7 +51,7 @@ pub fn state(config: Config, clock: Arc<dyn Clock>) -> Result<Arc<AppState>, Str
     metrics.rate_limit_store_up.set(1);
     metrics.ready.set(1);
     let pool = state::WorkPool::new(config.effective_workers(), config.queue);
-    let llm = config.llm.settings(config.request_timeout_secs)?;
+    let llm = config::llm_settings(&config.llm, config.request_timeout_secs)?;
     if let Some(settings) = &llm {
         metrics.initialize_llm(settings.provider.name(), &settings.model);
     }
