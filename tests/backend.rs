@@ -51,10 +51,10 @@ fn schema_path(example: &str) -> PathBuf {
     if own.exists() { own } else { Path::new("examples").join(format!("{example}.json")) }
 }
 
-/// Generates `example` into a fresh directory and returns it.
-fn generate(example: &str) -> PathBuf {
-    let path = schema_path(example);
-    let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
+/// Generates the document at `path` into a fresh directory named for `example`, and
+/// returns the directory.
+fn generate_document(example: &str, path: &Path) -> PathBuf {
+    let source = Source::new(path.display().to_string(), std::fs::read_to_string(path).expect("readable example"));
     let compilation = compile(&source, &CompileOptions::default());
     let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{example} is invalid"));
     // `<example>_refined`: the example with its saved refinement applied, as
@@ -124,22 +124,27 @@ fn pytest(project: &Path, url: &str) {
 
 /// `tests/backend/walk.py` (the HTTP walk, then schemathesis) against a fresh,
 /// migrated database at `url`.
-fn walk(project: &Path, example: &str, url: &str) {
+fn walk(project: &Path, schema: &Path, url: &str) {
     alembic(project, url, &["upgrade", "head"]);
-    let schema = schema_path(example);
     let output = Command::new(python())
         .arg("tests/backend/walk.py")
         .arg(project)
-        .arg(&schema)
+        .arg(schema)
         .arg("--schemathesis")
         .env("DATABASE_URL", url)
         .output()
         .expect("run walk.py");
-    must_succeed(&format!("the HTTP walk of {example} on {url}"), &output);
+    must_succeed(&format!("the HTTP walk of {} on {url}", schema.display()), &output);
 }
 
 fn run_example(example: &str) {
-    let project = generate(example);
+    run_project(example, &schema_path(example), true);
+}
+
+/// Lints and imports the project generated from the document at `schema`; with
+/// `databases`, also migrates it, runs its tests and walks it on every database.
+fn run_project(example: &str, schema: &Path, databases: bool) {
+    let project = generate_document(example, schema);
     let check = |args: &[&str], tool_name: &str| {
         let output = Command::new(tool(tool_name)).args(args).current_dir(&project).output().expect("run a linter");
         must_succeed(&format!("{tool_name} {} on {example}", args.join(" ")), &output);
@@ -147,13 +152,19 @@ fn run_example(example: &str) {
     check(&["check", "."], "ruff");
     check(&["format", "--check", "."], "ruff");
     check(&["--no-incremental", "app", "migrations", "tests"], "mypy");
+    let imported = Command::new(python()).args(["-c", "import app.main"]).current_dir(&project).output().expect("run python");
+    must_succeed(&format!("importing the app of {example}"), &imported);
+    if !databases {
+        let _ = std::fs::remove_dir_all(&project);
+        return;
+    }
 
     // The generated tests leave their database without tables (but with alembic's
     // version): the walk gets a database of its own.
     let sqlite = format!("sqlite:///{}", project.join("test.db").display());
     migrate_up_down_up(&project, &sqlite);
     pytest(&project, &sqlite);
-    walk(&project, example, &format!("sqlite:///{}", project.join("walk.db").display()));
+    walk(&project, schema, &format!("sqlite:///{}", project.join("walk.db").display()));
     for kind in ["postgresql", "mariadb"] {
         if !database_leg(kind) {
             continue;
@@ -165,7 +176,7 @@ fn run_example(example: &str) {
         drop_database(kind, &name);
         let walk_name = format!("{name}_walk");
         let walk_url = fresh_database(kind, &walk_name);
-        walk(&project, example, &walk_url);
+        walk(&project, schema, &walk_url);
         drop_database(kind, &walk_name);
     }
     let _ = std::fs::remove_dir_all(&project);
@@ -194,3 +205,31 @@ backend_tests!(hostile_names);
 // The library with a refinement applied (tests/fixtures/refinements/library.json): the
 // generated API and its tests enforce the refined constraints on every database.
 backend_tests!(library_refined);
+
+#[path = "support/random_names.rs"]
+mod random_names;
+
+/// Documents whose names are drawn from what generated code uses (see
+/// `tests/names.rs`, which checks hundreds of them in-process): seeded, so a failure
+/// reproduces. Each generated project passes ruff, mypy and imports; the first two also
+/// run end to end on every database.
+#[test]
+fn random_names() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    const CASES: usize = 6;
+    const END_TO_END: usize = 2;
+    let pool = random_names::pool();
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let directory = std::env::temp_dir().join(format!("backbone-random-names-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("create a directory");
+    for case in 0..CASES {
+        let spec = random_names::document_spec().new_tree(&mut runner).expect("a document").current();
+        let document = random_names::document(&pool, &spec, ["postgresql", "mysql", "sqlite"][case % 3]);
+        let path = directory.join(format!("random_names_{case}.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(&document).expect("serializable")).expect("write the document");
+        run_project(&format!("random_names_{case}"), &path, case < END_TO_END);
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}

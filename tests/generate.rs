@@ -55,3 +55,23 @@ fn generation_is_deterministic_and_every_python_file_parses() {
         assert!(faults.is_empty(), "{}: {faults:?}", path.display());
     }
 }
+
+/// The builtins generated code reads are exactly those the target keeps attributes and
+/// parameters from shadowing (`names::BUILTINS_READ`): a template that starts reading
+/// another one must add it there.
+#[test]
+fn generated_code_reads_only_the_builtins_the_target_reserves() {
+    let mut read = std::collections::BTreeSet::new();
+    let documents = examples().into_iter().chain(["tests/backend/edge_cases.json", "tests/backend/hostile_names.json"].map(std::path::PathBuf::from));
+    for path in documents {
+        let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable document"));
+        let compilation = compile(&source, &CompileOptions::default());
+        let (schema, order) = compilation.valid_schema().expect("valid document");
+        for (file, contents) in python::render(schema, order).iter().filter(|(file, _)| python::syntax::is_python(file)) {
+            let parsed = ruff_python_parser::parse_module(&contents.contents).unwrap_or_else(|error| panic!("{file}: {error}"));
+            read.extend(python::scopes::builtins_read(parsed.syntax()));
+        }
+    }
+    let reserved: std::collections::BTreeSet<String> = python::names::BUILTINS_READ.iter().map(|name| (*name).to_owned()).collect();
+    assert_eq!(read, reserved, "builtins read by generated code vs names::BUILTINS_READ");
+}

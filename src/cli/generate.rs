@@ -116,7 +116,10 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
 
 /// Generated Python that does not parse is backbone's bug: say so, name each file, write nothing.
 fn syntax_faults(faults: &[SyntaxFault]) -> String {
-    let mut text = format!("error: internal error in backbone {}: the generated Python does not parse, so nothing was written\n", env!("CARGO_PKG_VERSION"));
+    let mut text = format!(
+        "error: internal error in backbone {}: the generated Python does not parse or breaks a scope rule, so nothing was written\n",
+        env!("CARGO_PKG_VERSION")
+    );
     for fault in faults {
         let _ = writeln!(text, "  {fault}");
     }

@@ -295,7 +295,10 @@ fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: u
     });
     let faults = crate::target::python::syntax::check(&files);
     if let Some(fault) = faults.first() {
-        return (Generated::Fault(format!("generated {} does not parse at {}:{}: {}", fault.path, fault.line, fault.column, fault.message)), call);
+        return (
+            Generated::Fault(format!("generated {} does not parse or breaks a scope rule at {}:{}: {}", fault.path, fault.line, fault.column, fault.message)),
+            call,
+        );
     }
     let files: Vec<JsonFile> = files.iter().map(|(path, file)| JsonFile { path: path.clone(), content: file.contents.clone() }).collect();
     let lines = files.iter().map(|file| file.content.lines().count()).sum();

@@ -57,6 +57,11 @@ impl FileSet {
         self.files.iter()
     }
 
+    /// Every file, to rewrite its contents in place (a formatter pass).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&RelPath, &mut GeneratedFile)> {
+        self.files.iter_mut()
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

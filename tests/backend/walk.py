@@ -552,6 +552,17 @@ def wrong_values(column: Column) -> list[Any]:
     return wrong
 
 
+# JSON strings that no supported database can store: lone surrogates, as escapes and as
+# raw bytes that are not UTF-8, and the NUL character. Every string field answers 422.
+UNSTORABLE = (b'"\\ud800"', b'"x\\udfffy"', b'"\xed\xa0\x80"', b'"a\\u0000b"')
+
+
+def with_raw(body: dict[str, Any], name: str, encoded: bytes) -> bytes:
+    """`body` as JSON with field `name` set to the raw JSON string `encoded`."""
+    marker = "__walk_raw_value__"
+    return json.dumps({**body, name: marker}).encode().replace(json.dumps(marker).encode(), encoded)
+
+
 def same(column: Column, sent: Any, got: Any) -> bool:
     """Whether the API returned the value that was sent, as the column's type sees it."""
     if sent is None or got is None:
@@ -1050,6 +1061,11 @@ class Walk:
             if not column.nullable:
                 response = self.client.request("POST", path, body={**base, column.name: None})
                 self.client.expect(response, 422, what=f"null for NOT NULL {column.name}")
+            if column.type in ("String", "Text"):
+                for encoded in UNSTORABLE:
+                    response = self.client.request("POST", path, content=with_raw(base, column.name, encoded))
+                    self.client.expect(response, 422, what=f"unstorable text {encoded!r} for {column.name}")
+                    self.check(encoded not in response.content, f"the 422 for {column.name} echoes the input", response)
             if column.type == "Float":
                 others = {name: value for name, value in base.items() if name != column.name}
                 text = json.dumps(others)[:-1] + (", " if others else "") + json.dumps(column.name) + ": NaN}"
@@ -1066,6 +1082,13 @@ class Walk:
             for wrong in wrong_values(column)[:3]:
                 response = self.client.request("PATCH", url, body={column.name: wrong})
                 self.client.expect(response, 422, what=f"PATCH {column.name} = {short(wrong, 60)}")
+            if column.type in ("String", "Text"):
+                for encoded in UNSTORABLE:
+                    response = self.client.request("PATCH", url, content=with_raw({}, column.name, encoded))
+                    self.client.expect(response, 422, what=f"PATCH unstorable text {encoded!r} into {column.name}")
+                if column.name not in ("limit", "offset", "sort"):
+                    response = self.client.request("GET", path, params={column.name: "a\u0000b"})
+                    self.client.expect(response, 422, what=f"filtering {column.name} by text with NUL")
             if not column.nullable:
                 response = self.client.request("PATCH", url, body={column.name: None})
                 self.client.expect(response, 422, what=f"PATCH null into NOT NULL {column.name}")

@@ -71,7 +71,7 @@ pub struct LinkView {
 }
 
 /// JSON names that are the list endpoint's own parameters, so no filter can use them.
-const CONTROL_PARAMETERS: [&str; 3] = ["limit", "offset", "sort"];
+pub(super) const CONTROL_PARAMETERS: [&str; 3] = ["limit", "offset", "sort"];
 
 pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let schema = names.schema;
@@ -93,7 +93,7 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         imports.enum_alias = None;
         if let ScalarType::Enum { values } = &column.ty {
             imports.literal = true;
-            let alias = format!("{}{}", table.class_name, crate::ir::names::to_pascal_case(attr.as_str()));
+            let alias = super::view::enum_alias(table.class_name.as_str(), attr.as_str());
             let members = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
             enum_aliases.push(layout::layout(0, &format!("{alias} = "), &Expr::subscript("Literal", members), ""));
             imports.enum_alias = Some(alias);
@@ -193,22 +193,12 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         class_name: table.class_name.to_string(),
         path: table.name.to_string(),
         schema_imports: {
-            let fields =
-                [&create_fields, &update_fields, &read_fields, &query_fields].iter().flat_map(|fields| fields.iter()).cloned().collect::<Vec<_>>().join("\n");
-            imports.annotated = fields.contains("Annotated[");
             imports.validator = !not_null.is_empty();
             imports.schema_block()
         },
         create_fields,
         update_fields,
-        update_not_null: (!not_null.is_empty()).then(|| {
-            if not_null.len() == 1 {
-                format!("        for field in ({},):", not_null[0])
-            } else {
-                let fields = Expr::Call { head: String::new(), args: not_null.iter().cloned().map(Expr::Atom).collect(), tail: ":".to_owned(), square: false };
-                layout::layout(8, "for field in ", &fields, "")
-            }
-        }),
+        update_not_null: (!not_null.is_empty()).then(|| layout::for_tuple(8, "field", not_null.iter().cloned().map(Expr::Atom).collect())),
         read_fields,
         query_fields,
         columns,
@@ -338,14 +328,14 @@ fn nullable(ty: String, nullable: bool) -> String {
 
 /// One field of the Create schema: required, or with the model's default.
 fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[Expr], imports: &mut Imports) -> String {
-    let mut stdlib = BTreeSet::new();
-    let default = defaults(column, &mut stdlib).into_iter().next();
-    imports.stdlib.extend(stdlib);
+    let mut uses = super::view::Uses::default();
+    let default = defaults(column, &mut uses).into_iter().next();
+    let default_is_now = uses.db.contains("utcnow");
+    imports.stdlib.extend(uses.stdlib);
     let mut args: Vec<Expr> = Vec::new();
     let annotation = match default {
         Some(expr) => {
-            let text = expr.inline();
-            if text == "default=utcnow" {
+            if default_is_now {
                 imports.utcnow = true;
                 args.push(Expr::atom("default_factory=utcnow"));
             } else {
@@ -376,7 +366,6 @@ struct Imports {
     utcnow: bool,
     /// The alias name of the enum column being typed, set before typing it.
     enum_alias: Option<String>,
-    annotated: bool,
     /// The update schema has a validator (`Self`, `model_validator`).
     validator: bool,
 }
@@ -390,9 +379,6 @@ impl Imports {
         }
         if self.literal {
             typing.push("Literal");
-        }
-        if self.annotated {
-            typing.push("Annotated");
         }
         typing.sort_unstable();
         if !typing.is_empty() {

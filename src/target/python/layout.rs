@@ -139,6 +139,16 @@ pub fn import_at(indent: usize, module: &str, names: &[&str]) -> String {
     out
 }
 
+/// `for {target} in (a, b, …):` at `indent`, over a tuple literal of `items` (one item
+/// keeps its trailing comma), laid out as ruff formats it.
+pub fn for_tuple(indent: usize, target: &str, items: Vec<Expr>) -> String {
+    if let [item] = items.as_slice() {
+        return format!("{}for {target} in ({},):", " ".repeat(indent), item.inline());
+    }
+    let tuple = Expr::Call { head: String::new(), args: items, tail: ":".to_owned(), square: false };
+    layout(indent, &format!("for {target} in "), &tuple, "")
+}
+
 /// A flat call: every argument an atom.
 pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
     let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), square: false };

@@ -8,6 +8,7 @@ mod api;
 mod files;
 pub mod layout;
 pub mod names;
+pub mod scopes;
 pub mod syntax;
 mod tests;
 mod time;
@@ -24,7 +25,25 @@ use crate::target::FileSet;
 pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
     let renamed = safe_class_names(schema);
     let project = view::ProjectView::new(renamed.as_ref().unwrap_or(schema), order);
-    files::render(&project)
+    let mut files = files::render(&project);
+    format(&mut files);
+    files
+}
+
+/// Lays out every generated module with Ruff's own formatter (Python 3.11, ruff's
+/// defaults), so the files are what `ruff format` makes of them whatever the names'
+/// lengths. A module the formatter cannot parse is left as it is, for the syntax check
+/// to report.
+fn format(files: &mut FileSet) {
+    let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
+    for (path, file) in files.iter_mut() {
+        if !syntax::is_python(path) {
+            continue;
+        }
+        if let Ok(printed) = ruff_python_formatter::format_module_source(&file.contents, options.clone()) {
+            file.contents = printed.into_code();
+        }
+    }
 }
 
 /// The suffixes of the schema classes derived from a model class (`BookCreate`, …).
@@ -38,6 +57,7 @@ fn safe_class_names(schema: &Schema) -> Option<Schema> {
     let classes: BTreeSet<&str> = schema.tables.iter().map(|table| table.class_name.as_str()).collect();
     let clashes_with = |name: &str| {
         names::MODULE_NAMES.contains(&name)
+            || names::BUILTINS_READ.contains(&name)
             || SCHEMA_SUFFIXES.iter().any(|suffix| name.strip_suffix(suffix).is_some_and(|stem| !stem.is_empty() && classes.contains(stem)))
     };
     if !classes.iter().any(|name| clashes_with(name)) {

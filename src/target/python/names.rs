@@ -118,28 +118,96 @@ pub const MODULE_NAMES: &[&str] = &[
     "TestClient",
 ];
 
-/// True when `name` may not be used as a generated attribute as it is.
-fn needs_mangling(name: &str) -> bool {
-    is_python_keyword(name) || RESERVED_ATTRIBUTES.contains(&name) || MODULE_NAMES.contains(&name) || name.starts_with('_')
+/// The builtins that generated code reads (annotations, defaults, route and helper
+/// bodies). An attribute or parameter with one of these names would rebind it for the
+/// rest of its scope (`bool: Bool` makes a later `bool | None` read the field).
+/// `tests/generate.rs` checks that generated code reads no other builtin, and the scope
+/// check of [`super::scopes`] rejects any file where one is shadowed anyway.
+pub const BUILTINS_READ: &[&str] = &[
+    "OverflowError",
+    "UnicodeEncodeError",
+    "ValueError",
+    "abs",
+    "any",
+    "bool",
+    "bytes",
+    "dict",
+    "divmod",
+    "float",
+    "frozenset",
+    "getattr",
+    "int",
+    "isinstance",
+    "iter",
+    "len",
+    "list",
+    "next",
+    "setattr",
+    "sorted",
+    "str",
+    "super",
+    "tuple",
+    "type",
+    "zip",
+];
+
+/// The names a generated route function reads or binds besides its parameters (its
+/// locals, and the route module's own names): the route functions take the key columns
+/// as parameters, and a key named like one of these would shadow it in the body.
+pub const ROUTE_NAMES: &[&str] = &["COLUMNS", "body", "count", "field", "get_session", "live", "other", "query", "router", "row", "rows", "session", "value"];
+
+/// What an attribute name must not be, besides the fixed names above: the Python names
+/// that the schema itself brings into the generated modules (model classes, their
+/// schema classes, enum aliases), which class bodies read in annotations.
+#[derive(Debug, Default)]
+pub struct SchemaNames(BTreeSet<String>);
+
+impl SchemaNames {
+    pub fn new(names: impl IntoIterator<Item = String>) -> Self {
+        Self(names.into_iter().collect())
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+}
+
+/// How a name is used in generated code: as a class attribute only, or also as a route
+/// function's parameter (a key column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    Attribute,
+    Parameter,
+}
+
+/// True when `name` may not be used as a generated attribute (or parameter) as it is.
+fn needs_mangling(name: &str, use_: Use, schema: &SchemaNames) -> bool {
+    is_python_keyword(name)
+        || RESERVED_ATTRIBUTES.contains(&name)
+        || MODULE_NAMES.contains(&name)
+        || BUILTINS_READ.contains(&name)
+        || name.starts_with('_')
+        || schema.contains(name)
+        || (use_ == Use::Parameter && ROUTE_NAMES.contains(&name))
 }
 
 /// Assigns attribute identifiers to the names of one class (columns and relationships),
 /// in order: names that need no change keep them first; the others get a trailing `_`
 /// (leading underscores moved to the end) until unique.
-pub fn attribute_idents<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<PyIdent> {
-    let names: Vec<&str> = names.into_iter().collect();
-    let mut taken: BTreeSet<String> = names.iter().filter(|name| !needs_mangling(name)).map(|name| (*name).to_owned()).collect();
+pub fn attribute_idents<'a>(names: impl IntoIterator<Item = (&'a str, Use)>, schema: &SchemaNames) -> Vec<PyIdent> {
+    let names: Vec<(&str, Use)> = names.into_iter().collect();
+    let mut taken: BTreeSet<String> = names.iter().filter(|(name, use_)| !needs_mangling(name, *use_, schema)).map(|(name, _)| (*name).to_owned()).collect();
     names
         .iter()
-        .map(|name| {
-            if !needs_mangling(name) {
-                return PyIdent((*name).to_owned());
+        .map(|&(name, use_)| {
+            if !needs_mangling(name, use_, schema) {
+                return PyIdent(name.to_owned());
             }
             let trimmed = name.trim_start_matches('_');
             let stem = if trimmed.is_empty() { "field".to_owned() } else { trimmed.to_owned() };
             let leading = name.len() - trimmed.len();
             let mut candidate = format!("{stem}{}", "_".repeat(leading.max(1)));
-            while taken.contains(&candidate) || needs_mangling(&candidate) {
+            while taken.contains(&candidate) || needs_mangling(&candidate, use_, schema) {
                 candidate.push('_');
             }
             taken.insert(candidate.clone());
@@ -220,9 +288,13 @@ mod tests {
 
     #[test]
     fn keywords_and_framework_members_are_mangled_without_collisions() {
-        let idents = attribute_idents(["class", "class_", "metadata", "model_config", "_note", "name"]);
+        let schema = SchemaNames::new(["Post".to_owned()]);
+        let names = ["class", "class_", "metadata", "model_config", "_note", "name", "bool", "id", "Post", "value"].map(|name| (name, Use::Attribute));
+        let idents = attribute_idents(names, &schema);
         let names: Vec<&str> = idents.iter().map(PyIdent::as_str).collect();
-        assert_eq!(names, ["class__", "class_", "metadata_", "model_config_", "note_", "name"]);
+        assert_eq!(names, ["class__", "class_", "metadata_", "model_config_", "note_", "name", "bool_", "id", "Post_", "value"]);
+        let idents = attribute_idents([("value", Use::Parameter), ("id", Use::Parameter)], &schema);
+        assert_eq!(idents.iter().map(PyIdent::as_str).collect::<Vec<_>>(), ["value_", "id"]);
     }
 
     #[test]

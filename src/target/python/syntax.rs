@@ -1,5 +1,6 @@
 //! The last gate before anything is written: every generated `.py` file must parse as
-//! Python 3.11 (the oldest version the generated `pyproject.toml` accepts).
+//! Python 3.11 (the oldest version the generated `pyproject.toml` accepts), and keep the
+//! scope rules of [`super::scopes`] (no generated name shadows another).
 //!
 //! The parser is Ruff's, so "parses here" means "parses for the linter the generated
 //! project is checked with". A failure is a bug in backbone, never in the user's schema:
@@ -88,9 +89,11 @@ fn fault(path: &str, contents: &str) -> Option<SyntaxFault> {
     let parsed = parse_unchecked(contents, ParseOptions::from(Mode::Module).with_target_version(TARGET));
     let (offset, message) = if let Some(error) = parsed.errors().first() {
         (error.location.start(), error.error.to_string())
-    } else {
-        let error = parsed.unsupported_syntax_errors().first()?;
+    } else if let Some(error) = parsed.unsupported_syntax_errors().first() {
         (error.range.start(), error.to_string())
+    } else {
+        let fault = parsed.syntax().as_module().and_then(super::scopes::check)?;
+        (fault.offset, fault.message)
     };
     let (line, column) = position(contents, offset);
     Some(SyntaxFault { path: path.to_owned(), line, column, message })

@@ -9,11 +9,15 @@ use crate::ir::{Column, ColumnSource, ScalarType, TableId, samples};
 /// `create_<module>(client, **fields)` in `tests/factories.py`.
 pub struct FactoryView {
     pub function: String,
+    /// `body_for_<module>(client, **fields)`: the valid body the factory posts.
+    pub body_function: String,
     pub path: String,
     /// `body[...] = ...` statements, laid out and indented.
     pub statements: Vec<String>,
     /// Whether the factory draws a number for its values.
     pub uses_number: bool,
+    /// Whether a value calls a helper of `tests.values`.
+    pub uses_values: bool,
 }
 
 /// `tests/test_<module>.py`.
@@ -36,6 +40,10 @@ pub struct TestModuleView {
     /// `breaches = [(field, value), …]`: values that break one refined constraint each
     /// (`--refine`), laid out; empty when the table has none.
     pub constraint_breaches: String,
+    /// `for field in (…):` over the JSON names of the text columns a client writes,
+    /// laid out; `None` when the table has none.
+    pub text_fields: Option<String>,
+    pub body_function: String,
 }
 
 /// The link routes of one many-to-many attribute.
@@ -75,6 +83,7 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
     let module = &names.modules[table_id.0];
     let mut statements = Vec::new();
     let mut uses_number = false;
+    let mut uses_values = false;
     for column in &table.columns {
         if column.source != ColumnSource::Declared || column.autoincrement {
             continue;
@@ -88,8 +97,12 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
             let parent = format!("create_{}(client)", names.modules[key.target.table.0]);
             Some(Expr::Atom(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str()))))
         } else if required {
-            let (value, numbered) =
-                refined_sample(&column.ty, column).unwrap_or_else(|| (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column)));
+            let (value, numbered) = if let Some(refined) = refined_sample(&column.ty, column) {
+                refined
+            } else {
+                uses_values |= sample_uses_values(&column.ty);
+                (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column))
+            };
             uses_number |= numbered;
             Some(value)
         } else {
@@ -99,7 +112,19 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
             statements.push(layout::layout(4, &format!("body[{}] = ", PyStr::new(column.name.as_str())), &value, ""));
         }
     }
-    FactoryView { function: format!("create_{module}"), path: format!("/api/v1/{}", table.name), statements, uses_number }
+    FactoryView {
+        function: format!("create_{module}"),
+        body_function: format!("body_for_{module}"),
+        path: format!("/api/v1/{}", table.name),
+        statements,
+        uses_number,
+        uses_values,
+    }
+}
+
+/// Whether [`sample`] of `ty` calls a helper of `tests.values`.
+fn sample_uses_values(ty: &ScalarType) -> bool {
+    matches!(ty, ScalarType::String { .. } | ScalarType::DateTime | ScalarType::Date | ScalarType::Time)
 }
 
 /// Whether a sample value of `ty` uses the factory's number `n`.
@@ -228,7 +253,21 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         };
         (PyStr::new(column.name.as_str()), value)
     });
-    let uses_values = update.as_ref().is_some_and(|(_, value)| value.contains("values."));
+    // Text a client writes and filters by: every string column the update can set.
+    let text_fields: Vec<Expr> = table
+        .columns
+        .iter()
+        .filter(|column| {
+            matches!(column.ty, ScalarType::String { .. } | ScalarType::Text)
+                && column.source == ColumnSource::Declared
+                && !column.primary_key
+                && !super::api::CONTROL_PARAMETERS.contains(&column.name.as_str())
+        })
+        .map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string()))
+        .collect();
+    let text_fields = (!text_fields.is_empty()).then(|| layout::for_tuple(4, "field", text_fields));
+    let uses_values = text_fields.is_some()
+        || table.columns.iter().find(|column| is_updatable(column)).is_some_and(|column| matches!(column.ty, ScalarType::String { .. } | ScalarType::Integer));
     let mut parent_deletes = Vec::new();
     for column in &table.columns {
         let Some(key) = &column.foreign_key else { continue };
@@ -267,6 +306,8 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         .collect();
     TestModuleView {
         constraint_breaches: constraint_breaches(table),
+        text_fields,
+        body_function: format!("body_for_{module}"),
         links,
         factory: format!("create_{module}"),
         module,

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::layout::{self, Expr};
-use super::names::{PyIdent, PyStr, attribute_idents, comment_text, module_ident};
+use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
 use crate::ir::literal::{DefaultValue, interpret};
 use crate::ir::{ColumnId, ColumnRef, ColumnSource, DbType, OnDelete, RelationKind, ScalarType, Schema, TableId};
 use crate::order::BuildOrder;
@@ -75,7 +75,8 @@ pub struct MigrationView {
 impl ProjectView {
     pub fn new(schema: &Schema, order: &BuildOrder) -> Self {
         let modules = module_names(schema);
-        let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id)).collect();
+        let schema_names = schema_names(schema);
+        let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id, &schema_names)).collect();
         let enums = enum_names(schema);
         let spilled = spilled_strings(schema);
         let names = Names { schema, enum_types: &enums, modules: &modules, attributes: &attributes, spilled: &spilled };
@@ -111,9 +112,7 @@ impl ProjectView {
             models,
             routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
             apis,
-            factories_use_values: factories
-                .iter()
-                .any(|factory| factory.uses_number || factory.statements.iter().any(|statement| statement.contains("values."))),
+            factories_use_values: factories.iter().any(|factory| factory.uses_number || factory.uses_values),
             factories,
             tests,
             constraint_messages,
@@ -149,31 +148,53 @@ fn module_names(schema: &Schema) -> Vec<PyIdent> {
     schema.tables.iter().map(|table| module_ident(table.name.as_str())).collect()
 }
 
-fn table_attributes(schema: &Schema, table_id: TableId) -> Vec<PyIdent> {
+fn table_attributes(schema: &Schema, table_id: TableId, schema_names: &SchemaNames) -> Vec<PyIdent> {
     let table = schema.table(table_id);
-    let names = table.columns.iter().map(|column| column.name.as_str()).chain(schema.relations_of(table_id).map(|relation| relation.name.as_str()));
-    attribute_idents(names)
+    let columns = table.columns.iter().map(|column| (column.name.as_str(), if column.primary_key { Use::Parameter } else { Use::Attribute }));
+    let relations = schema.relations_of(table_id).map(|relation| (relation.name.as_str(), Use::Attribute));
+    attribute_idents(columns.chain(relations), schema_names)
+}
+
+/// The Python names the schema brings into generated modules: every model class, the
+/// schema classes derived from it (`PostCreate`, …) and its enum aliases (`PostStatus`).
+fn schema_names(schema: &Schema) -> SchemaNames {
+    let mut names = Vec::new();
+    for table in &schema.tables {
+        let class = table.class_name.as_str();
+        names.push(class.to_owned());
+        names.extend(super::SCHEMA_SUFFIXES.iter().map(|suffix| format!("{class}{suffix}")));
+        // An alias is named for its column's attribute, which only gains underscores,
+        // and PascalCase drops them.
+        names.extend(table.columns.iter().filter(|column| matches!(column.ty, ScalarType::Enum { .. })).map(|column| enum_alias(class, column.name.as_str())));
+    }
+    SchemaNames::new(names)
+}
+
+/// The module-level `Literal[…]` alias of an enum column (`PostStatus`).
+pub(super) fn enum_alias(class: &str, attribute: &str) -> String {
+    format!("{class}{}", crate::ir::names::to_pascal_case(attribute))
 }
 
 fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView {
     let schema = names.schema;
     let table = schema.table(table_id);
-    let mut stdlib = BTreeSet::new();
+    let mut uses = Uses::default();
     let mut attributes = Vec::new();
     for (column_idx, column) in table.columns.iter().enumerate() {
         let attr = names.column_attr(table_id, column_idx);
         let mut py_type = python_type(&column.ty).to_owned();
         if let Some(module) = py_type.split('.').next().filter(|_| py_type.contains('.')) {
-            stdlib.insert(format!("import {module}"));
+            uses.stdlib.insert(format!("import {module}"));
         }
         if column.nullable {
             py_type.push_str(" | None");
         }
         let mut args: Vec<Expr> = vec![
             Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-            sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty),
+            sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
         ];
         if let Some(key) = &column.foreign_key {
+            uses.sa = true;
             let target = schema.qualified(key.target);
             let mut fk_args = vec![PyStr::new(target).to_string()];
             if key.on_delete != OnDelete::NoAction {
@@ -199,7 +220,7 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         if column.index {
             args.push(Expr::atom("index=True"));
         }
-        args.extend(defaults(column, &mut stdlib));
+        args.extend(defaults(column, &mut uses));
         if let Some(description) = &column.description {
             args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
         }
@@ -246,21 +267,17 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         }
         attributes.push(layout::call(4, &format!("{attr}: orm.Mapped[{annotation}] = orm.relationship"), &args, ""));
     }
-    let text = attributes.join("\n");
     let mut db_names = vec!["Base"];
-    db_names.extend(db_types(&text));
-    if text.contains("=utcnow") {
-        db_names.push("utcnow");
-    }
+    db_names.extend(uses.db.iter().copied());
     if !type_checking.is_empty() {
-        stdlib.insert("from typing import TYPE_CHECKING".to_owned());
+        uses.stdlib.insert("from typing import TYPE_CHECKING".to_owned());
     }
     let mut third_party = Vec::new();
-    if text.contains("sa.") {
+    if uses.sa {
         third_party.push("import sqlalchemy as sa".to_owned());
     }
     third_party.push("from sqlalchemy import orm".to_owned());
-    let mut sections = vec![sorted_imports(stdlib), third_party.join("\n"), format!("from app.db import {}", db_names.join(", "))];
+    let mut sections = vec![sorted_imports(uses.stdlib), third_party.join("\n"), format!("from app.db import {}", db_names.join(", "))];
     sections.retain(|section| !section.is_empty());
     let mut imports = sections.join("\n\n");
     if !type_checking.is_empty() {
@@ -282,9 +299,30 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
     }
 }
 
-/// The column types of `app.db` that `code` uses, in isort order.
-pub(super) fn db_types(code: &str) -> Vec<&'static str> {
-    ["ExactNumeric", "LongString", "LongText", "PreciseTime", "UtcDateTime"].into_iter().filter(|name| code.contains(&format!("{name}("))).collect()
+/// The module-level names that one generated module refers to, recorded by the code that
+/// builds each reference. Imports come from here, never from searching rendered text,
+/// which also holds the user's strings (a description may well say `LongText(`).
+#[derive(Debug, Default)]
+pub(super) struct Uses {
+    /// `sa.…` (`import sqlalchemy as sa`).
+    pub(super) sa: bool,
+    /// Names from `app.db`: its column types and `utcnow`. Sorted as isort sorts
+    /// them: classes (`LongText`) before functions (`utcnow`).
+    pub(super) db: BTreeSet<&'static str>,
+    /// Standard-library import lines (`import datetime`).
+    pub(super) stdlib: BTreeSet<String>,
+}
+
+impl Uses {
+    fn sa(&mut self, code: impl Into<String>) -> Expr {
+        self.sa = true;
+        Expr::Atom(code.into())
+    }
+
+    fn db(&mut self, name: &'static str, arguments: &str) -> Expr {
+        self.db.insert(name);
+        Expr::Atom(format!("{name}({arguments})"))
+    }
 }
 
 /// One isort section: `import x` lines first, then `from x import y`, each sorted.
@@ -366,29 +404,29 @@ fn python_type(ty: &ScalarType) -> &'static str {
 }
 
 /// The SQLAlchemy type expression of a column.
-fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType) -> Expr {
-    let atom = match ty {
-        ScalarType::Integer => "sa.Integer()".to_owned(),
-        ScalarType::String { length } if names.spilled.contains(&column) => format!("LongString({length})"),
-        ScalarType::String { length } => format!("sa.String({length})"),
-        ScalarType::Text => "LongText()".to_owned(),
-        ScalarType::Boolean => "sa.Boolean()".to_owned(),
-        ScalarType::DateTime => "UtcDateTime()".to_owned(),
-        ScalarType::Date => "sa.Date()".to_owned(),
-        ScalarType::Time => "PreciseTime()".to_owned(),
-        ScalarType::Numeric { precision, scale } => format!("ExactNumeric({precision}, {scale})"),
-        ScalarType::Float => "sa.Double()".to_owned(),
+fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
+    match ty {
+        ScalarType::Integer => uses.sa("sa.Integer()"),
+        ScalarType::String { length } if names.spilled.contains(&column) => uses.db("LongString", &length.to_string()),
+        ScalarType::String { length } => uses.sa(format!("sa.String({length})")),
+        ScalarType::Text => uses.db("LongText", ""),
+        ScalarType::Boolean => uses.sa("sa.Boolean()"),
+        ScalarType::DateTime => uses.db("UtcDateTime", ""),
+        ScalarType::Date => uses.sa("sa.Date()"),
+        ScalarType::Time => uses.db("PreciseTime", ""),
+        ScalarType::Numeric { precision, scale } => uses.db("ExactNumeric", &format!("{precision}, {scale}")),
+        ScalarType::Float => uses.sa("sa.Double()"),
         ScalarType::Enum { values } => {
+            uses.sa = true;
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
             let name = names.enum_types.get(&enum_root(names.schema, column)).cloned().unwrap_or_default();
             args.push(Expr::atom(format!("name={}", PyStr::new(name))));
             args.push(Expr::atom("native_enum=True"));
             args.push(Expr::atom("create_constraint=True"));
             args.push(Expr::atom("validate_strings=True"));
-            return Expr::call("sa.Enum", args);
+            Expr::call("sa.Enum", args)
         }
-    };
-    Expr::Atom(atom)
+    }
 }
 
 /// The most a MariaDB (InnoDB) row may hold outside BLOB and TEXT columns.
@@ -488,26 +526,40 @@ pub fn constraint_name(prefix: &str, body: &str) -> String {
 }
 
 /// `default=` and `server_default=` arguments for a column.
-pub(super) fn defaults(column: &crate::ir::Column, stdlib: &mut BTreeSet<String>) -> Vec<Expr> {
+pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Vec<Expr> {
     let atoms = |items: &[&str]| items.iter().map(|item| Expr::atom(*item)).collect::<Vec<_>>();
     match column.source {
-        ColumnSource::Timestamps if column.name.as_str() == "updated_at" => {
-            return atoms(&["default=utcnow", "server_default=sa.func.now()", "onupdate=utcnow"]);
+        ColumnSource::Timestamps => {
+            uses.sa = true;
+            uses.db.insert("utcnow");
+            let updated = column.name.as_str() == "updated_at";
+            return atoms(if updated {
+                &["default=utcnow", "server_default=sa.func.now()", "onupdate=utcnow"]
+            } else {
+                &["default=utcnow", "server_default=sa.func.now()"]
+            });
         }
-        ColumnSource::Timestamps => return atoms(&["default=utcnow", "server_default=sa.func.now()"]),
-        ColumnSource::SoftDelete if column.ty == ScalarType::Boolean => return atoms(&["default=False", "server_default=sa.false()"]),
+        ColumnSource::SoftDelete if column.ty == ScalarType::Boolean => {
+            uses.sa = true;
+            return atoms(&["default=False", "server_default=sa.false()"]);
+        }
         ColumnSource::SoftDelete => return Vec::new(),
         ColumnSource::Declared => {}
     }
     let Some(literal) = &column.default else { return Vec::new() };
     let Ok(value) = interpret(&column.ty, &literal.value) else { return Vec::new() };
+    // Every server default but a plain string is `sa.…`.
+    uses.sa |= !matches!(value, DefaultValue::Text(_) | DefaultValue::DateTime(_) | DefaultValue::Date(_) | DefaultValue::Time(_));
     let (python, server) = match value {
         DefaultValue::Integer(number) => (Expr::atom(number.to_string()), format!("sa.text({})", PyStr::new(number.to_string()))),
         DefaultValue::Text(text) => (Expr::atom(PyStr::new(text.as_str()).to_string()), PyStr::new(text).to_string()),
         DefaultValue::Boolean(flag) => (Expr::atom(if flag { "True" } else { "False" }), if flag { "sa.true()" } else { "sa.false()" }.to_owned()),
-        DefaultValue::Now => (Expr::atom("utcnow"), "sa.func.now()".to_owned()),
+        DefaultValue::Now => {
+            uses.db.insert("utcnow");
+            (Expr::atom("utcnow"), "sa.func.now()".to_owned())
+        }
         DefaultValue::DateTime(text) => {
-            stdlib.insert("import datetime".to_owned());
+            uses.stdlib.insert("import datetime".to_owned());
             let utc = super::time::utc_components(&text);
             let mut parts: Vec<Expr> =
                 [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond].iter().map(|part| Expr::atom(part.to_string())).collect();
@@ -515,15 +567,15 @@ pub(super) fn defaults(column: &crate::ir::Column, stdlib: &mut BTreeSet<String>
             (Expr::call("datetime.datetime", parts), PyStr::new(utc.sql()).to_string())
         }
         DefaultValue::Date(text) => {
-            stdlib.insert("import datetime".to_owned());
+            uses.stdlib.insert("import datetime".to_owned());
             (Expr::call("datetime.date.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
         }
         DefaultValue::Time(text) => {
-            stdlib.insert("import datetime".to_owned());
+            uses.stdlib.insert("import datetime".to_owned());
             (Expr::call("datetime.time.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
         }
         DefaultValue::Decimal(text) => {
-            stdlib.insert("import decimal".to_owned());
+            uses.stdlib.insert("import decimal".to_owned());
             (Expr::call("decimal.Decimal", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), format!("sa.text({})", PyStr::new(text)))
         }
         DefaultValue::Float(number) => (Expr::atom(float_literal(number)), format!("sa.text({})", PyStr::new(float_literal(number)))),
@@ -543,6 +595,7 @@ fn float_literal(number: f64) -> String {
 
 fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
     let schema = names.schema;
+    let mut uses = Uses::default();
     let mut upgrade = Vec::new();
     let mut downgrade = Vec::new();
     let mut enum_types = Vec::new();
@@ -555,7 +608,7 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         for (column_idx, column) in table.columns.iter().enumerate() {
             let mut column_args: Vec<Expr> = vec![
                 Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-                sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty),
+                sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
             ];
             // A foreign key to an enum shares its target's type, created with the target.
             if let ScalarType::Enum { .. } = column.ty
@@ -567,8 +620,10 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
             if column.primary_key && column.ty == ScalarType::Integer {
                 column_args.push(Expr::atom(format!("autoincrement={}", if column.autoincrement { "True" } else { "False" })));
             }
-            let mut unused = BTreeSet::new();
-            column_args.extend(defaults(column, &mut unused).into_iter().filter(|arg| arg.inline().starts_with("server_default=")));
+            // Only the server default goes into the revision: its `utcnow` and stdlib
+            // uses belong to the model's Python-side default.
+            let mut model_side = Uses::default();
+            column_args.extend(defaults(column, &mut model_side).into_iter().filter(|arg| arg.inline().starts_with("server_default=")));
             if let Some(description) = &column.description {
                 column_args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
             }
@@ -646,7 +701,7 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         }
         downgrade.push(drops);
     }
-    let db_types = db_types(&upgrade.join("\n"));
+    let db_types: Vec<&str> = uses.db.into_iter().collect();
     let db_import = (!db_types.is_empty()).then(|| layout::import("app.db", &db_types));
     MigrationView { upgrade, downgrade, drops_enum_types: !enum_types.is_empty(), db_import }
 }

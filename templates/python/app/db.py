@@ -49,12 +49,11 @@ class UtcDateTime(sa.types.TypeDecorator[datetime.datetime]):
     ) -> datetime.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
-        value = value.astimezone(datetime.UTC)
+        aware = value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value
+        instant = aware.astimezone(datetime.UTC)
         if dialect.name == "postgresql":
-            return value
-        return value.replace(tzinfo=None)
+            return instant
+        return instant.replace(tzinfo=None)
 
     def process_result_value(
         self, value: datetime.datetime | None, dialect: sa.Dialect
@@ -128,8 +127,8 @@ class ExactNumeric(sa.types.TypeDecorator[decimal.Decimal]):
     ) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        value = decimal.Decimal(value)
-        return f"{abs(value) if value == 0 else value:.{self.scale}f}"
+        number = decimal.Decimal(value)
+        return f"{abs(number) if number == 0 else number:.{self.scale}f}"
 
     def process_result_value(
         self, value: Any, dialect: sa.Dialect
@@ -154,20 +153,20 @@ def create_engine(url: str | None = None) -> sa.Engine:
     """An engine for `url` (default: `DATABASE_URL`) with the per-database settings the
     backend relies on: foreign keys on SQLite, UTC sessions on MariaDB and PostgreSQL.
     """
-    engine = sa.create_engine(url or database_url(), pool_pre_ping=True)
+    new_engine = sa.create_engine(url or database_url(), pool_pre_ping=True)
 
-    @event.listens_for(engine, "connect")
+    @event.listens_for(new_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        if engine.dialect.name == "sqlite":
+        if new_engine.dialect.name == "sqlite":
             cursor.execute("PRAGMA foreign_keys=ON")
-        elif engine.dialect.name in MARIADB:
+        elif new_engine.dialect.name in MARIADB:
             cursor.execute("SET time_zone = '+00:00'")
-        elif engine.dialect.name == "postgresql":
+        elif new_engine.dialect.name == "postgresql":
             cursor.execute("SET TIME ZONE 'UTC'")
         cursor.close()
 
-    return engine
+    return new_engine
 
 
 engine = create_engine()

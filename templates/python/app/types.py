@@ -40,18 +40,26 @@ TimeOfDay = Annotated[datetime.time, AfterValidator(_without_offset)]
 """`HH:MM:SS[.ffffff]`, without an offset."""
 
 
-def _without_nul(value: str) -> str:
-    """A string without the NUL character, which PostgreSQL cannot store."""
+def _storable(value: str) -> str:
+    """Text that every supported database stores as given: no NUL character, which
+    PostgreSQL rejects, and no lone surrogate (a JSON escape such as `\\ud800`, or
+    bytes that are not UTF-8), which is not text in any encoding a database uses.
+    """
     if "\x00" in value:
         raise ValueError("the NUL character (\\u0000) is not allowed")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a lone surrogate (\\ud800 to \\udfff) is not text") from None
     return value
 
 
-Str = Annotated[StrictStr, AfterValidator(_without_nul)]
-"""A JSON string without NUL."""
+Str = Annotated[StrictStr, AfterValidator(_storable)]
+"""A JSON string that every supported database can store."""
 
-ParamStr = Annotated[str, AfterValidator(_without_nul)]
-"""A string in a URL path or query, without NUL."""
+ParamStr = Annotated[str, AfterValidator(_storable)]
+"""A string in a URL path or query that every supported database can store."""
 
 Int32 = Annotated[StrictInt, Field(ge=-2147483648, le=2147483647)]
 """A 32-bit signed integer, given as a JSON integer."""

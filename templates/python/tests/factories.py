@@ -11,8 +11,10 @@ from tests import values
 {%- for factory in project.factories %}
 
 
-def {{ factory.function }}(client: TestClient, **fields: Any) -> dict[str, Any]:
-    """A new row of `{{ factory.path }}`; `fields` override the generated values."""
+def {{ factory.body_function }}(client: TestClient, **fields: Any) -> dict[str, Any]:
+    """A valid body for `POST {{ factory.path }}`, its parents created first; `fields`
+    override the generated values.
+    """
 {%- if factory.uses_number %}
     n = values.number()
 {%- endif %}
@@ -21,7 +23,12 @@ def {{ factory.function }}(client: TestClient, **fields: Any) -> dict[str, Any]:
 {{ statement }}
 {%- endfor %}
     body.update(fields)
-    response = client.post("{{ factory.path }}", json=body)
+    return body
+
+
+def {{ factory.function }}(client: TestClient, **fields: Any) -> dict[str, Any]:
+    """A new row of `{{ factory.path }}`; `fields` override the generated values."""
+    response = client.post("{{ factory.path }}", json={{ factory.body_function }}(client, **fields))
     assert response.status_code == 201, response.text
     row: dict[str, Any] = response.json()
     return row

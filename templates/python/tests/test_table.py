@@ -48,6 +48,27 @@ def test_bad_pagination_and_sorting_are_rejected(client: TestClient) -> None:
     assert client.get(PATH, params={"offset": -1}).status_code == 422
     assert client.get(PATH, params={"sort": "__not_a_column__"}).status_code == 422
     assert client.get(PATH, params={"__not_a_column__": 1}).status_code == 422
+{%- if let Some(fields) = test.text_fields %}
+
+
+def test_text_no_database_can_store_is_rejected(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+{{ fields }}
+        for text in values.UNSTORABLE:
+            body = factories.{{ test.body_function }}(client)
+            created = client.post(
+                PATH, content=values.with_raw(body, field, text), headers=values.JSON_HEADERS
+            )
+            assert created.status_code == 422, (field, text, created.text)
+            assert text not in created.content
+            changed = client.patch(
+                _url(row), content=values.with_raw({}, field, text), headers=values.JSON_HEADERS
+            )
+            assert changed.status_code == 422, (field, text, changed.text)
+        listed = client.get(PATH, params={field: "a\x00b"})
+        assert listed.status_code == 422, (field, listed.text)
+    assert client.get(_url(row)).json() == row
+{%- endif %}
 {%- if !test.constraint_breaches.is_empty() %}
 
 

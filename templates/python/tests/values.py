@@ -3,6 +3,8 @@
 
 import datetime
 import itertools
+import json
+from typing import Any
 
 _numbers = itertools.count(1)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -16,10 +18,11 @@ def number() -> int:
 def text(n: int, length: int) -> str:
     """A string of at most `length` characters, distinct for distinct `n`."""
     out = ""
+    rest = n
     while True:
-        n, digit = divmod(n, len(_DIGITS))
+        rest, digit = divmod(rest, len(_DIGITS))
         out = _DIGITS[digit] + out
-        if n == 0:
+        if rest == 0:
             return out[-length:]
 
 
@@ -38,3 +41,16 @@ def clock(n: int) -> str:
     """An ISO time of day, distinct for distinct `n` below a day's seconds."""
     seconds = n % 86400
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+UNSTORABLE = (b'"\\ud800"', b'"a\\udfffb"', b'"\xed\xa0\x80"', b'"a\\u0000b"')
+"""JSON strings no database can store: lone surrogates, as escapes and as raw bytes
+that are not UTF-8, and the NUL character."""
+
+
+def with_raw(body: dict[str, Any], field: str, encoded: bytes) -> bytes:
+    """`body` as JSON, with `field` set to the raw JSON string `encoded`."""
+    marker = json.dumps("__backbone_raw_value__").encode()
+    return json.dumps({**body, field: "__backbone_raw_value__"}).encode().replace(marker, encoded)
