@@ -14,7 +14,7 @@ use serde_json::Value;
 /// The problems with the subjects of `report`'s diagnostics on the document `text`; empty
 /// when every diagnostic names what it is about, or when `text` is not JSON that
 /// serde_json reads (then no pointer can be resolved, and none lies in a table).
-pub fn missing_subjects(text: &str, report: &FileReport) -> Vec<String> {
+pub(crate) fn missing_subjects(text: &str, report: &FileReport) -> Vec<String> {
     let Ok(document) = serde_json::from_str::<Value>(text) else { return Vec::new() };
     let mut problems = Vec::new();
     for diagnostic in &report.diagnostics {
