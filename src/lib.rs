@@ -110,5 +110,6 @@ pub fn compile(source: &Source, options: &CompileOptions) -> Compilation {
     let schema = ir::lower::lower(&tree, &options.limits, &mut diagnostics);
     let build_order = BuildOrder::compute(&schema);
     check::check(&schema, &build_order, &mut diagnostics);
+    ir::lower::name_subjects(&tree, &mut diagnostics);
     Compilation { schema: Some(schema), build_order: Some(build_order), diagnostics: diagnostics.sorted() }
 }

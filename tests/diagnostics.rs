@@ -9,11 +9,14 @@
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test diagnostics` (or
 //! `cargo insta review`), then read every changed `.snap` file.
 
+#[path = "support/subjects.rs"]
+mod subjects;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use backbone::diagnostics::Code;
-use backbone::diagnostics::render::{HumanStyle, file_report, human, json};
+use backbone::diagnostics::render::{FileReport, HumanStyle, JsonDiagnostic, file_report, human, json};
 use backbone::source::Source;
 use backbone::{CompileOptions, Limits};
 
@@ -124,6 +127,72 @@ fn every_fixture_produces_its_code_and_matches_its_snapshot() {
     }
     assert!(problems.is_empty(), "fixtures that do not show their code:\n  {}", problems.join("\n  "));
     assert!(mismatched.is_empty(), "snapshots that differ (see the diffs above):\n  {}", mismatched.join("\n  "));
+}
+
+/// Every `*.json` document under `dir` (relative to the package root), recursively.
+fn documents_under(dir: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display())) {
+            let path = entry.expect("a readable directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "json") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Issue 10: JSON and GitHub output show no snippet, so every diagnostic inside a table
+/// names the table (and the column or relationship) in its message or help. Checked on
+/// every fixture, valid examples (for their warnings) and the limit fixtures with their
+/// limits; the expected names are read from each document, not listed here.
+#[test]
+fn every_diagnostic_names_its_subject() {
+    let mut documents = documents_under("tests/fixtures");
+    documents.extend(documents_under("examples"));
+    let mut problems = Vec::new();
+    let mut named = 0;
+    for path in &documents {
+        let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        let stem = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+        let options = expected_code(stem).map_or_else(CompileOptions::default, options_for);
+        let source = Source::from_bytes(path.display().to_string(), bytes);
+        let compilation = backbone::compile(&source, &options);
+        let report = file_report(&source, &compilation.diagnostics);
+        named += report.diagnostics.iter().filter(|diagnostic| diagnostic.path.starts_with("/schema/")).count();
+        problems.extend(subjects::missing_subjects(source.text(), &report).into_iter().map(|problem| format!("{stem}: {problem}")));
+    }
+    assert!(problems.is_empty(), "diagnostics that do not say what they are about:\n  {}", problems.join("\n  "));
+    // The check must have had something to check: most fixtures' diagnostics lie in a table.
+    assert!(named > 150, "only {named} diagnostics inside tables in {} documents", documents.len());
+}
+
+/// The subject check fails for a message that names only the attribute, as messages did
+/// before issue 10, and accepts one that names the table and column.
+#[test]
+fn subject_check_rejects_a_message_without_its_subject() {
+    let text = r#"{"schema": [{"table_name": "users"}, {"table_name": "articles", "columns": [{"name": "id"}, {"name": "headline", "type": "Varchar"}]}]}"#;
+    let report = |message: &str| FileReport {
+        file: "subjects.json".to_owned(),
+        valid: false,
+        diagnostics: vec![JsonDiagnostic {
+            code: "BAD_VALUE",
+            severity: "error",
+            message: message.to_owned(),
+            path: "/schema/1/columns/1/type".to_owned(),
+            line: 1,
+            column: 1,
+            help: None,
+        }],
+    };
+    assert_eq!(subjects::missing_subjects(text, &report("`Varchar` is not a column type")).len(), 2);
+    assert_eq!(subjects::missing_subjects(text, &report("table `articles`: `Varchar` is not a column type")).len(), 1);
+    assert!(subjects::missing_subjects(text, &report("column `articles.headline`: `Varchar` is not a column type")).is_empty());
 }
 
 #[test]

@@ -3,13 +3,17 @@
 //! (a) Random valid documents (FORMAT.md §3–§5) compile without errors, with a build
 //!     order that puts every table after the tables it references, deterministically.
 //! (b) Mutations of those documents never make the compiler panic, and every
-//!     diagnostic points inside the text and renders.
+//!     diagnostic points inside the text, renders, and names the table, column or
+//!     relationship it lies in (issue 10).
 //! (c) Arbitrary bytes and strings never make the compiler panic.
 //!
 //! Plus a few mutated documents through the real binary.
 
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
+
+#[path = "support/subjects.rs"]
+mod subjects;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -704,6 +708,10 @@ fn check_diagnostics(source: &Source, compilation: &Compilation) -> Result<(), T
     let report = render::file_report(source, &compilation.diagnostics);
     prop_assert_eq!(report.diagnostics.len(), compilation.diagnostics.len());
     prop_assert_eq!(report.valid, !compilation.diagnostics.has_errors());
+    // Issue 10: each diagnostic inside a table names the table (and column or
+    // relationship), whatever the mutation did to the names.
+    let missing = subjects::missing_subjects(text, &report);
+    prop_assert!(missing.is_empty(), "diagnostics without their subject:\n  {}\n{}", missing.join("\n  "), text);
     let rendered = render::json(&[report]);
     let parsed: Value = serde_json::from_str(&rendered).map_err(|error| TestCaseError::fail(format!("JSON rendering does not parse: {error}")))?;
     prop_assert!(parsed["files"][0]["diagnostics"].is_array());
@@ -840,7 +848,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         3 => (any::<usize>(), any::<usize>()).prop_map(|(at, key)| Mutation::DeleteKey { at, key }),
         3 => any::<usize>().prop_map(|at| Mutation::ChangeType { at }),
         4 => (any::<usize>(), leaf()).prop_map(|(at, value)| Mutation::Set { at, value }),
-        2 => (any::<usize>(), "[a-z_][a-z0-9_]{0,8}|(?s).{0,8}").prop_map(|(table, name)| Mutation::RenameTable { table, name }),
+        2 => (any::<usize>(), "[a-z_][a-z0-9_]{0,8}|(?s).{0,8}|[a-z_]{60,80}").prop_map(|(table, name)| Mutation::RenameTable { table, name }),
         2 => (any::<usize>(), any::<usize>()).prop_map(|(at, item)| Mutation::DuplicateEntry { at, item }),
         2 => (any::<usize>(), any::<usize>(), leaf()).prop_map(|(at, key, value)| Mutation::DuplicateKey { at, key, value }),
         1 => (any::<usize>(), 1usize..400, any::<bool>()).prop_map(|(at, depth, objects)| Mutation::DeepNesting { at, depth, objects }),

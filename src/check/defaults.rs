@@ -16,13 +16,9 @@ pub(super) fn default_fits_type(schema: &Schema, diagnostics: &mut Diagnostics) 
             };
             let through = if column.foreign_key.is_some() { " (the type of its target)" } else { "" };
             diagnostics.push(
-                Diagnostic::new(
-                    Code::DefaultInvalid,
-                    &literal.origin,
-                    format!("default `{shown}` is not valid for `{}` column `{}.{}`{through}", type_label(&column.ty), table.name, column.name),
-                )
-                .with_label(reason)
-                .with_help(near_miss(&column.ty, &literal.value).unwrap_or_else(|| example(&column.ty))),
+                Diagnostic::new(Code::DefaultInvalid, &literal.origin, format!("default `{shown}` is not a valid `{}`{through}", type_label(&column.ty)))
+                    .with_label(reason)
+                    .with_help(near_miss(&column.ty, &literal.value).unwrap_or_else(|| example(&column.ty))),
             );
         }
     }

@@ -1,15 +1,15 @@
 //! Rules on foreign keys: what they may target and what their `on_delete` needs.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Column, ForeignKey, OnDelete, Schema, Table};
+use crate::ir::{Column, ForeignKey, OnDelete, Schema};
 
-/// Every foreign-key column with its table.
-fn foreign_keys(schema: &Schema) -> impl Iterator<Item = (&Table, &Column, &ForeignKey)> {
-    schema.tables.iter().flat_map(|table| table.columns.iter().filter_map(move |column| column.foreign_key.as_ref().map(|key| (table, column, key))))
+/// Every foreign-key column with its key.
+fn foreign_keys(schema: &Schema) -> impl Iterator<Item = (&Column, &ForeignKey)> {
+    schema.tables.iter().flat_map(|table| table.columns.iter().filter_map(|column| column.foreign_key.as_ref().map(|key| (column, key))))
 }
 
 pub(super) fn target_is_unique(schema: &Schema, diagnostics: &mut Diagnostics) {
-    for (table, column, key) in foreign_keys(schema) {
+    for (_, key) in foreign_keys(schema) {
         let target_table = schema.table(key.target.table);
         let target = schema.column(key.target);
         let sole_key = target.primary_key && target_table.primary_key().count() == 1;
@@ -18,32 +18,28 @@ pub(super) fn target_is_unique(schema: &Schema, diagnostics: &mut Diagnostics) {
         }
         let why = if target.primary_key { "part of a composite primary key" } else { "neither the primary key nor unique" };
         diagnostics.push(
-            Diagnostic::new(
-                Code::FkNotPkOrUnique,
-                &key.target_origin,
-                format!("foreign key `{}.{}` targets `{}`, which is {why}", table.name, column.name, schema.qualified(key.target)),
-            )
-            .with_label("target is not unique")
-            .with_secondary(target.name_origin.span, "target column declared here")
-            .with_help(if target.primary_key {
-                format!(
-                    "one column cannot reference the composite key of `{}`; give it a single-column key (or a unique column) and target that",
-                    target_table.name
-                )
-            } else {
-                format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)
-            }),
+            Diagnostic::new(Code::FkNotPkOrUnique, &key.target_origin, format!("the foreign key targets `{}`, which is {why}", schema.qualified(key.target)))
+                .with_label("target is not unique")
+                .with_secondary(target.name_origin.span, "target column declared here")
+                .with_help(if target.primary_key {
+                    format!(
+                        "one column cannot reference the composite key of `{}`; give it a single-column key (or a unique column) and target that",
+                        target_table.name
+                    )
+                } else {
+                    format!("target the primary key of `{}`, or mark `{}` `\"unique\": true`", target_table.name, target.name)
+                }),
         );
     }
 }
 
 pub(super) fn set_null_column_is_nullable(schema: &Schema, diagnostics: &mut Diagnostics) {
-    for (table, column, key) in foreign_keys(schema) {
+    for (column, key) in foreign_keys(schema) {
         if key.on_delete == OnDelete::SetNull && !column.nullable {
             let origin = key.on_delete_origin.as_ref().unwrap_or(&key.target_origin);
             let why = if column.primary_key { "a primary-key column" } else { "declared `\"nullable\": false`" };
             diagnostics.push(
-                Diagnostic::new(Code::SetNullNotNullable, origin, format!("`on_delete: SET NULL` on `{}.{}`, which cannot be null", table.name, column.name))
+                Diagnostic::new(Code::SetNullNotNullable, origin, "`on_delete: SET NULL`, but the column cannot be null")
                     .with_label(format!("the column is {why}"))
                     .with_help(if column.primary_key {
                         "a primary-key column is never null: use `CASCADE` or `RESTRICT`"
@@ -56,30 +52,22 @@ pub(super) fn set_null_column_is_nullable(schema: &Schema, diagnostics: &mut Dia
 }
 
 pub(super) fn set_default_column_has_default(schema: &Schema, diagnostics: &mut Diagnostics) {
-    for (table, column, key) in foreign_keys(schema) {
+    for (column, key) in foreign_keys(schema) {
         if key.on_delete != OnDelete::SetDefault {
             continue;
         }
         let origin = key.on_delete_origin.as_ref().unwrap_or(&key.target_origin);
         if column.default.is_none() {
             diagnostics.push(
-                Diagnostic::new(
-                    Code::SetDefaultNoDefault,
-                    origin,
-                    format!("`on_delete: SET DEFAULT` on `{}.{}`, which has no default", table.name, column.name),
-                )
-                .with_label("no `default` to set")
-                .with_help(format!("add a `default` that is a key of `{}`, or use another action", schema.table(key.target.table).name)),
+                Diagnostic::new(Code::SetDefaultNoDefault, origin, "`on_delete: SET DEFAULT`, but the column has no default")
+                    .with_label("no `default` to set")
+                    .with_help(format!("add a `default` that is a key of `{}`, or use another action", schema.table(key.target.table).name)),
             );
         }
         diagnostics.push(
-            Diagnostic::new(
-                Code::SetDefaultUnsupported,
-                origin,
-                format!("`on_delete: SET DEFAULT` on `{}.{}` is rejected by MariaDB and MySQL", table.name, column.name),
-            )
-            .with_label("InnoDB does not support SET DEFAULT")
-            .with_help("the backend will fail to migrate on MariaDB/MySQL; use `SET NULL`, `CASCADE` or `RESTRICT` to run everywhere"),
+            Diagnostic::new(Code::SetDefaultUnsupported, origin, "`on_delete: SET DEFAULT` is rejected by MariaDB and MySQL")
+                .with_label("InnoDB does not support SET DEFAULT")
+                .with_help("the backend will fail to migrate on MariaDB/MySQL; use `SET NULL`, `CASCADE` or `RESTRICT` to run everywhere"),
         );
     }
 }
@@ -90,13 +78,9 @@ pub(super) fn self_reference_is_nullable(schema: &Schema, diagnostics: &mut Diag
             let Some(key) = &column.foreign_key else { continue };
             if key.target.table == table_id && !column.nullable {
                 diagnostics.push(
-                    Diagnostic::new(
-                        Code::NotNullSelfReference,
-                        &key.target_origin,
-                        format!("NOT NULL foreign key `{}.{}` points at its own table", table.name, column.name),
-                    )
-                    .with_label("the first row would have nothing to point at")
-                    .with_help("make the column nullable (`\"nullable\": true`, the default for a non-key column)"),
+                    Diagnostic::new(Code::NotNullSelfReference, &key.target_origin, "NOT NULL foreign key to its own table")
+                        .with_label("the first row would have nothing to point at")
+                        .with_help("make the column nullable (`\"nullable\": true`, the default for a non-key column)"),
                 );
             }
         }

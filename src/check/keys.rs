@@ -15,11 +15,8 @@ pub(super) fn table_has_primary_key(schema: &Schema, diagnostics: &mut Diagnosti
             } else {
                 "add `{\"name\": \"id\", \"type\": \"Integer\", \"primary_key\": true}` or mark an existing column `\"primary_key\": true`".to_owned()
             };
-            diagnostics.push(
-                Diagnostic::new(Code::NoPrimaryKey, &table.name_origin, format!("table `{}` has no primary key", table.name))
-                    .with_label("no column is `primary_key`")
-                    .with_help(help),
-            );
+            diagnostics
+                .push(Diagnostic::new(Code::NoPrimaryKey, &table.name_origin, "no primary key").with_label("no column is `primary_key`").with_help(help));
         }
     }
 }
@@ -29,13 +26,9 @@ pub(super) fn primary_key_is_single_column(schema: &Schema, diagnostics: &mut Di
         let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
         if key.len() > 1 {
             diagnostics.push(
-                Diagnostic::new(
-                    Code::CompositePrimaryKey,
-                    &table.name_origin,
-                    format!("table `{}` has a composite primary key ({})", table.name, key.join(", ")),
-                )
-                .with_label("composite key")
-                .with_help(format!("its rows are addressed as `/{}/{{{}}}`", table.name, key.join("}/{"))),
+                Diagnostic::new(Code::CompositePrimaryKey, &table.name_origin, format!("composite primary key ({})", key.join(", ")))
+                    .with_label("composite key")
+                    .with_help(format!("its rows are addressed as `/{}/{{{}}}`", table.name, key.join("}/{"))),
             );
         }
     }
@@ -45,7 +38,7 @@ pub(super) fn primary_key_type_is_exact(schema: &Schema, diagnostics: &mut Diagn
     for table in &schema.tables {
         for (_, column) in table.primary_key().filter(|(_, column)| column.ty == ScalarType::Float) {
             diagnostics.push(
-                Diagnostic::new(Code::PkType, &column.name_origin, format!("primary-key column `{}.{}` is a `Float`", table.name, column.name))
+                Diagnostic::new(Code::PkType, &column.name_origin, "a `Float` primary key")
                     .with_label("floating-point key")
                     .with_help("floats compare inexactly; use `Integer`, `String` or `Numeric` for a key"),
             );
@@ -62,7 +55,7 @@ pub(super) fn text_is_not_a_key(schema: &Schema, diagnostics: &mut Diagnostics) 
                 .collect();
             if !uses.is_empty() {
                 diagnostics.push(
-                    Diagnostic::new(Code::TextKey, &column.name_origin, format!("`Text` column `{}.{}` is {}", table.name, column.name, uses.join(" and ")))
+                    Diagnostic::new(Code::TextKey, &column.name_origin, format!("a `Text` column cannot be {}", uses.join(" or ")))
                         .with_label("unbounded text cannot be indexed")
                         .with_help("use `\"type\": \"String\"` with a `length` (at most 768 for an index on MariaDB)"),
                 );
@@ -82,7 +75,7 @@ pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Dia
                 Diagnostic::new(
                     Code::IndexTooLong,
                     &table.name_origin,
-                    format!("the primary key of `{}` has {total} characters of `String` columns, too long for a MariaDB index", table.name),
+                    format!("the primary key has {total} characters of `String` columns, too long for a MariaDB index"),
                 )
                 .with_label(format!("{total} characters in the key"))
                 .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; shorten the key's `String` columns")),
@@ -94,13 +87,9 @@ pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Dia
                 && (column.primary_key || column.unique || column.index)
             {
                 diagnostics.push(
-                    Diagnostic::new(
-                        Code::IndexTooLong,
-                        &column.name_origin,
-                        format!("indexed `String({length})` column `{}.{}` is too long for a MariaDB index", table.name, column.name),
-                    )
-                    .with_label(format!("{length} characters"))
-                    .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
+                    Diagnostic::new(Code::IndexTooLong, &column.name_origin, format!("indexed `String({length})` is too long for a MariaDB index"))
+                        .with_label(format!("{length} characters"))
+                        .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
                 );
             }
         }

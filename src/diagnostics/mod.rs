@@ -182,6 +182,18 @@ impl Diagnostics {
         self.found.iter()
     }
 
+    /// Prefixes every kept diagnostic's message with what it is about, as `subject`
+    /// names it from the diagnostic's JSON pointer: `` column `posts.title`: … ``. JSON
+    /// and GitHub output show no snippet, so the message alone must say where. Called
+    /// once, after every rule has run, so each message gets exactly one subject.
+    pub fn name_subjects(&mut self, mut subject: impl FnMut(&JsonPointer) -> Option<String>) {
+        for diagnostic in &mut self.found {
+            if let Some(subject) = subject(&diagnostic.pointer) {
+                diagnostic.message = format!("{subject}: {}", diagnostic.message);
+            }
+        }
+    }
+
     /// The diagnostics in source order (then by code), as users read a file.
     #[must_use]
     pub fn sorted(mut self) -> Self {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::object::{Object, Text, list};
+use super::object::{Kind, Object, Text, list};
 use super::{OptionOrigins, bad_value};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::literal::{Literal, LiteralValue};
@@ -57,7 +57,7 @@ pub(super) struct RejectedColumn(pub(super) Option<String>);
 
 pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mut Diagnostics) -> Result<ColumnDecl, RejectedColumn> {
     let errors_before = diagnostics.error_count();
-    let Some(object) = Object::read(value, pointer, COLUMN_KEYS, "a column", diagnostics) else {
+    let Some(object) = Object::read(value, pointer, COLUMN_KEYS, Kind::Column, diagnostics) else {
         return Err(RejectedColumn(None));
     };
     let name = object.required_string("name", diagnostics);
@@ -89,13 +89,9 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
     });
     if nullable == Some(true) && primary_key {
         diagnostics.push(
-            Diagnostic::new(
-                Code::NullablePrimaryKey,
-                &object.origin("nullable"),
-                format!("primary-key column `{}` is declared nullable", name_text.as_deref().unwrap_or("?")),
-            )
-            .with_label("a primary key cannot be null")
-            .with_help("remove `\"nullable\": true`; primary-key columns are NOT NULL"),
+            Diagnostic::new(Code::NullablePrimaryKey, &object.origin("nullable"), "the primary key is declared nullable")
+                .with_label("a primary key cannot be null")
+                .with_help("remove `\"nullable\": true`; primary-key columns are NOT NULL"),
         );
     }
 
@@ -204,7 +200,7 @@ fn string_length(object: &Object<'_>, length: Option<i64>, diagnostics: &mut Dia
         None if object.get_non_null("length").is_some() => None,
         None => {
             diagnostics.push(
-                Diagnostic::new(Code::StringNoLength, &object.origin("type"), "`String` column without `length`; 255 is used")
+                Diagnostic::new(Code::StringNoLength, &object.origin("type"), "`String` without `length`; 255 is used")
                     .with_label("no `length`")
                     .with_help("add `\"length\": N` with the longest value the column must hold (1 to 16383)"),
             );
@@ -223,7 +219,7 @@ fn numeric(object: &Object<'_>, precision: Option<i64>, scale: Option<i64>, diag
     match (precision, scale) {
         (None, None) => {
             diagnostics.push(
-                Diagnostic::new(Code::NumericNoPrecision, &object.origin("type"), "`Numeric` column without `precision` and `scale`; (18, 2) is used")
+                Diagnostic::new(Code::NumericNoPrecision, &object.origin("type"), "`Numeric` without `precision` and `scale`; (18, 2) is used")
                     .with_label("no `precision`")
                     .with_help("add `\"precision\": P, \"scale\": S`, e.g. 10 and 2 for money"),
             );
@@ -274,7 +270,7 @@ fn enum_values(object: &Object<'_>, has_values: bool, diagnostics: &mut Diagnost
     };
     let Some(value) = object.get("values").filter(|_| has_values) else {
         diagnostics.push(
-            Diagnostic::new(Code::EnumValues, &object.origin("type"), "`Enum` column without `values`")
+            Diagnostic::new(Code::EnumValues, &object.origin("type"), "`Enum` without `values`")
                 .with_label("no `values`")
                 .with_help("add `\"values\": [\"…\", \"…\"]` with the allowed values"),
         );
@@ -353,7 +349,7 @@ fn lower_target(object: &Object<'_>, diagnostics: &mut Diagnostics) -> Option<Ta
             .with_help("add `\"target\": \"table.column\"`, e.g. `\"users.id\"`")
     };
     let Some(value) = object.get("target") else {
-        diagnostics.push(no_target(&object.origin("type"), "`ForeignKey` column without `target`", "no `target`"));
+        diagnostics.push(no_target(&object.origin("type"), "`ForeignKey` without `target`", "no `target`"));
         return None;
     };
     let origin = object.origin("target");
@@ -432,9 +428,7 @@ fn check_column_name(name: &Text<'_>, diagnostics: &mut Diagnostics) -> bool {
     } else {
         "use letters, digits and `_`, not starting with a digit or `__`, at most 63 characters".to_owned()
     };
-    diagnostics.push(
-        Diagnostic::new(Code::BadColumnName, &name.origin, format!("column name `{value}` {problem}")).with_label("not a valid column name").with_help(help),
-    );
+    diagnostics.push(Diagnostic::new(Code::BadColumnName, &name.origin, format!("the name {problem}")).with_label("not a valid column name").with_help(help));
     true
 }
 
@@ -497,14 +491,10 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
         };
         let option = if option_column.source == ColumnSource::Timestamps { "use_timestamps" } else { "use_soft_delete" };
         diagnostics.push(
-            Diagnostic::new(
-                Code::MixinColumnShadowed,
-                &declared.column.name_origin,
-                format!("column `{}` is replaced by the one `{option}` adds", declared.column.name),
-            )
-            .with_label("this declaration is ignored")
-            .with_secondary(option_column.origin.span, format!("`{option}` adds `{}`", option_column.name))
-            .with_help(format!("remove this column, or turn `{option}` off to keep your own definition")),
+            Diagnostic::new(Code::MixinColumnShadowed, &declared.column.name_origin, format!("replaced by the column `{option}` adds"))
+                .with_label("this declaration is ignored")
+                .with_secondary(option_column.origin.span, format!("`{option}` adds `{}`", option_column.name))
+                .with_help(format!("remove this column, or turn `{option}` off to keep your own definition")),
         );
         false
     });
@@ -516,8 +506,9 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
         first_by_name.entry(name.to_ascii_lowercase()).or_insert(declared);
         if let Some(first) = first {
             let same_case = first.column.name.as_str() == name;
+            let message = if same_case { "declared twice".to_owned() } else { format!("declared twice (first as `{}`)", first.column.name) };
             diagnostics.push(
-                Diagnostic::new(Code::DuplicateColumn, &declared.column.name_origin, format!("column `{name}` is declared twice"))
+                Diagnostic::new(Code::DuplicateColumn, &declared.column.name_origin, message)
                     .with_label("second declaration")
                     .with_secondary(first.column.name_origin.span, format!("first declared here as `{}`", first.column.name))
                     .with_help(if same_case {
@@ -534,11 +525,7 @@ pub(super) fn finish_columns(columns: &mut Vec<ColumnDecl>, options: Options, or
         let declared_flag = declared.autoincrement.as_ref().map(|(flag, _)| *flag);
         declared.column.autoincrement = is_sole_integer_key && declared_flag != Some(false);
         if let (Some((true, origin)), false) = (&declared.autoincrement, is_sole_integer_key) {
-            diagnostics.push(
-                Diagnostic::new(Code::IgnoredAttribute, origin, format!("`autoincrement` has no effect on column `{}`", declared.column.name))
-                    .with_label("ignored")
-                    .with_help("only the sole `Integer` primary-key column of a table can autoincrement; remove `autoincrement`"),
-            );
+            diagnostics.push(super::ignored(origin, "autoincrement", "only the sole `Integer` primary-key column of a table can autoincrement"));
         }
     }
     columns.extend(added.into_iter().map(|column| ColumnDecl { column, target: None, autoincrement: None }));

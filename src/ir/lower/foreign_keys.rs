@@ -212,13 +212,13 @@ fn chain_ends(decls: &[TableDecl], links: &[Vec<Link>], diagnostics: &mut Diagno
 }
 
 fn report_loop(decls: &[TableDecl], path: &[(usize, usize)], diagnostics: &mut Diagnostics) {
-    let name = |&(table, column): &(usize, usize)| format!("{}.{}", decls[table].name, decls[table].columns[column].column.name);
+    let name = |&(table, column): &(usize, usize)| format!("`{}.{}`", decls[table].name, decls[table].columns[column].column.name);
     let (table, column) = path[0];
     let Some(target) = &decls[table].columns[column].target else {
         return;
     };
     let message = if path.len() == 1 {
-        format!("foreign key `{}` targets itself", name(&path[0]))
+        "the foreign key targets itself".to_owned()
     } else {
         let chain: Vec<String> = path.iter().chain(std::iter::once(&path[0])).map(name).collect();
         format!("foreign keys loop: {}", chain.join(" → "))

@@ -12,9 +12,10 @@ mod columns;
 mod foreign_keys;
 mod object;
 mod relations;
+mod subject;
 
 use self::columns::ColumnDecl;
-use self::object::{Object, list};
+use self::object::{Kind, Object, list};
 use self::relations::RelationshipDecl;
 use super::names::{is_python_keyword, to_pascal_case, to_snake_case};
 use super::{ClassName, DbType, Options, Schema, TableName};
@@ -31,6 +32,7 @@ pub const TABLE_KEYS: &[&str] = &["table_name", "class_name", "description", "op
 pub const OPTIONS_KEYS: &[&str] = &["use_timestamps", "use_soft_delete"];
 pub use columns::COLUMN_KEYS;
 pub use relations::RELATIONSHIP_KEYS;
+pub use subject::{SHOWN_CHARS, name_subjects};
 
 /// Optional caps on the size of a document (FORMAT.md §7); none by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,7 +55,7 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
         relations_by_owner: Vec::new(),
         relations_by_target: Vec::new(),
     };
-    let Some(project) = Object::read(root, JsonPointer::root(), PROJECT_KEYS, "the project", diagnostics) else {
+    let Some(project) = Object::read(root, JsonPointer::root(), PROJECT_KEYS, Kind::Project, diagnostics) else {
         return schema;
     };
     if let Some(name) = project.required_string("project_name", diagnostics) {
@@ -81,7 +83,7 @@ pub fn lower(root: &Value, limits: &Limits, diagnostics: &mut Diagnostics) -> Sc
                     .with_help("add at least one table: `{\"table_name\": …, \"class_name\": …, \"columns\": [ … ]}`"),
             ),
             ValueKind::Array(elements) => {
-                check_limit(limits.max_tables, elements, &pointer, "tables", "the project", diagnostics);
+                check_limit(limits.max_tables, elements, &pointer, "tables", Some("the project"), diagnostics);
                 for (idx, element) in elements.iter().enumerate() {
                     match lower_table(element, pointer.index(idx), limits, diagnostics) {
                         Some(table) => tables.push(table),
@@ -124,7 +126,7 @@ struct TableDecl {
 
 fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics: &mut Diagnostics) -> Option<TableDecl> {
     let errors_before = diagnostics.error_count();
-    let table = Object::read(value, pointer, TABLE_KEYS, "a table", diagnostics)?;
+    let table = Object::read(value, pointer, TABLE_KEYS, Kind::Table, diagnostics)?;
     let name = table.required_string("table_name", diagnostics);
     let class_name = table.required_string("class_name", diagnostics);
     let name = name.filter(|name| check_table_name(name, diagnostics));
@@ -133,13 +135,12 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
     let (options, options_origin) = lower_options(&table, diagnostics);
     let mut incomplete = false;
 
-    let whose = name.as_ref().map_or_else(|| "this table".to_owned(), |name| format!("table `{}`", name.value));
     let mut columns = Vec::new();
     let mut rejected_columns = Vec::new();
     match table.get("columns") {
         None => {
             diagnostics.push(
-                Diagnostic::new(Code::MissingField, &table.anchor_origin(), "a table has no `columns`")
+                Diagnostic::new(Code::MissingField, &table.anchor_origin(), "`columns` is missing")
                     .with_label("`columns` is required here")
                     .with_help("add `\"columns\": [ … ]` with at least a primary-key column"),
             );
@@ -157,7 +158,7 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
                     incomplete = true;
                 }
                 ValueKind::Array(elements) => {
-                    check_limit(limits.max_columns, elements, &pointer, "columns", &whose, diagnostics);
+                    check_limit(limits.max_columns, elements, &pointer, "columns", None, diagnostics);
                     for (idx, element) in elements.iter().enumerate() {
                         match columns::lower_column(element, pointer.index(idx), diagnostics) {
                             Ok(column) => columns.push(column),
@@ -182,7 +183,7 @@ fn lower_table(value: &Value, pointer: JsonPointer, limits: &Limits, diagnostics
         let pointer = table.pointer.key("relationships");
         match &list_value.kind {
             ValueKind::Array(elements) => {
-                check_limit(limits.max_relationships, elements, &pointer, "relationships", &whose, diagnostics);
+                check_limit(limits.max_relationships, elements, &pointer, "relationships", None, diagnostics);
                 for (idx, element) in elements.iter().enumerate() {
                     match relations::lower_relationship(element, pointer.index(idx), diagnostics) {
                         Some(relationship) => relationships.push(relationship),
@@ -233,7 +234,7 @@ fn lower_options(table: &Object<'_>, diagnostics: &mut Diagnostics) -> (Options,
         table.wrong_type("options", value, "an object", "write `{}` or leave `options` out".to_owned(), diagnostics);
         return (options, origins);
     }
-    let Some(object) = Object::read(value, table.pointer.key("options"), OPTIONS_KEYS, "the options", diagnostics) else {
+    let Some(object) = Object::read(value, table.pointer.key("options"), OPTIONS_KEYS, Kind::Options, diagnostics) else {
         return (options, origins);
     };
     options.use_timestamps = object.optional_bool("use_timestamps", diagnostics).unwrap_or(false);
@@ -305,9 +306,7 @@ fn check_table_name(name: &object::Text<'_>, diagnostics: &mut Diagnostics) -> b
     } else {
         format!("write `{suggestion}`; table names are lowercase snake_case")
     };
-    diagnostics.push(
-        Diagnostic::new(Code::BadTableName, &name.origin, format!("table name `{value}` {problem}")).with_label("not a valid table name").with_help(help),
-    );
+    diagnostics.push(Diagnostic::new(Code::BadTableName, &name.origin, format!("the name {problem}")).with_label("not a valid table name").with_help(help));
     // The name still resolves references; only its spelling is wrong.
     true
 }
@@ -351,7 +350,7 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
     for table in tables {
         if let Some(first) = first_by_name.get(table.name.as_str()) {
             diagnostics.push(
-                Diagnostic::new(Code::DuplicateTable, &table.name_origin, format!("table `{}` is declared twice", table.name))
+                Diagnostic::new(Code::DuplicateTable, &table.name_origin, "declared twice")
                     .with_label("second declaration")
                     .with_secondary(first.name_origin.span, "first declared here")
                     .with_help("rename one of the tables or merge their columns"),
@@ -359,7 +358,7 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
         }
         if let Some(first) = first_by_class.get(table.class_name.as_str()).filter(|_| !table.class_name.as_str().is_empty()) {
             diagnostics.push(
-                Diagnostic::new(Code::DuplicateClass, &table.class_origin, format!("class `{}` is used by two tables", table.class_name))
+                Diagnostic::new(Code::DuplicateClass, &table.class_origin, format!("class `{}` is already the class of `{}`", table.class_name, first.name))
                     .with_label(format!("also the class of `{}`", first.name))
                     .with_secondary(first.class_origin.span, format!("first used by `{}`", first.name))
                     .with_help(format!("give `{}` its own class name, e.g. `{}`", table.name, to_pascal_case(table.name.as_str()))),
@@ -371,12 +370,15 @@ fn check_duplicate_tables(tables: &[TableDecl], diagnostics: &mut Diagnostics) {
 }
 
 /// Reports a list longer than `limit`, pointing at its first element over the limit.
-fn check_limit(limit: Option<usize>, elements: &[Value], pointer: &JsonPointer, what: &str, whose: &str, diagnostics: &mut Diagnostics) {
+/// The pointer is the list's: the list is what is too long, not that element. `whose`
+/// names the list's owner when the subject prefix does not (the project has none).
+fn check_limit(limit: Option<usize>, elements: &[Value], pointer: &JsonPointer, what: &str, whose: Option<&str>, diagnostics: &mut Diagnostics) {
     let count = elements.len();
     if let Some(limit) = limit.filter(|limit| count > *limit) {
-        let origin = Origin::new(pointer.index(limit), head(&elements[limit]));
+        let origin = Origin::new(pointer.clone(), head(&elements[limit]));
+        let has = whose.map_or_else(String::new, |whose| format!("{whose} has "));
         diagnostics.push(
-            Diagnostic::new(Code::LimitExceeded, &origin, format!("{whose} has {count} {what}, over the limit of {limit}"))
+            Diagnostic::new(Code::LimitExceeded, &origin, format!("{has}{count} {what}, over the limit of {limit}"))
                 .with_label(format!("{what} from here on are over the limit"))
                 .with_help(format!("split the document into parts of at most {limit} {what}, or raise the limit")),
         );

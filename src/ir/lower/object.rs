@@ -12,8 +12,42 @@ pub(super) struct Object<'a> {
     members: &'a [Member<'a>],
     pub(super) pointer: JsonPointer,
     span: Span,
-    /// What the object is, for messages: "a column", "the project".
-    what: &'static str,
+    kind: Kind,
+}
+
+/// Which object of the document an [`Object`] is, for its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Project,
+    Options,
+    Table,
+    Column,
+    Relationship,
+}
+
+impl Kind {
+    /// The object in words: "the column", "the project".
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Project => "the project",
+            Kind::Options => "the options",
+            Kind::Table => "the table",
+            Kind::Column => "the column",
+            Kind::Relationship => "the relationship",
+        }
+    }
+
+    /// Whether the object is itself the subject of its diagnostics (see
+    /// `subject`): the prefix `` column `posts.title`: `` then says which object, so
+    /// the message does not repeat it.
+    fn is_subject(self) -> bool {
+        matches!(self, Kind::Table | Kind::Column | Kind::Relationship)
+    }
+
+    /// `" in the options"`, or nothing when the subject says it.
+    fn in_what(self) -> String {
+        if self.is_subject() { String::new() } else { format!(" in {}", self.what()) }
+    }
 }
 
 /// A string member with where it is written.
@@ -25,11 +59,17 @@ pub(super) struct Text<'a> {
 impl<'a> Object<'a> {
     /// Reads `value` as an object whose defined keys are `known`; reports a non-object,
     /// repeated keys and unknown keys.
-    pub(super) fn read(value: &'a Value<'a>, pointer: JsonPointer, known: &[&str], what: &'static str, diagnostics: &mut Diagnostics) -> Option<Self> {
+    pub(super) fn read(value: &'a Value<'a>, pointer: JsonPointer, known: &[&str], kind: Kind, diagnostics: &mut Diagnostics) -> Option<Self> {
+        let what = kind.what();
         let ValueKind::Object(members) = &value.kind else {
             let origin = Origin::new(pointer, super::head(value));
+            let message = if kind.is_subject() {
+                format!("expected an object, found {}", value.kind.describe())
+            } else {
+                format!("{what} must be an object, found {}", value.kind.describe())
+            };
             diagnostics.push(
-                Diagnostic::new(Code::WrongType, &origin, format!("{what} must be an object, found {}", value.kind.describe()))
+                Diagnostic::new(Code::WrongType, &origin, message)
                     .with_label("expected `{ … }` here")
                     .with_help(format!("write {what} as an object: `{{\"key\": value, …}}`")),
             );
@@ -44,7 +84,7 @@ impl<'a> Object<'a> {
             let Some((last, earlier)) = repeated.split_last() else { continue };
             let times = if repeated.len() == 2 { "twice".to_owned() } else { format!("{} times", repeated.len()) };
             let mut diagnostic =
-                Diagnostic::new(Code::DuplicateKey, &Origin::new(pointer.key(key), last.key_span), format!("key `{key}` appears {times} in {what}"))
+                Diagnostic::new(Code::DuplicateKey, &Origin::new(pointer.key(key), last.key_span), format!("key `{key}` appears {times}{}", kind.in_what()))
                     .with_label("this last occurrence is used")
                     .with_help(if repeated.len() == 2 { "remove one of the two" } else { "keep one of them" });
             for member in earlier {
@@ -63,14 +103,14 @@ impl<'a> Object<'a> {
                     Diagnostic::new(
                         Code::UnknownField,
                         &Origin::new(pointer.key(&member.key), member.key_span),
-                        format!("unknown key `{}` in {what}", member.key),
+                        format!("unknown key `{}`{}", member.key, kind.in_what()),
                     )
                     .with_label("ignored")
                     .with_help(help),
                 );
             }
         }
-        Some(Self { members, pointer, span: value.span, what })
+        Some(Self { members, pointer, span: value.span, kind })
     }
 
     /// The value of `key` (its last occurrence), `null` included.
@@ -119,11 +159,10 @@ impl<'a> Object<'a> {
         let misspelt = self.members.iter().map(|member| member.key.as_ref()).find(|written| did_you_mean(written, [key]) == Some(key));
         let help = match misspelt {
             Some(written) => format!("`{written}` looks like a misspelling of `{key}`; rename it"),
-            None => format!("add `\"{key}\": …` to {}", self.what),
+            None => format!("add `\"{key}\": …` to {}", self.kind.what()),
         };
-        Diagnostic::new(Code::MissingField, &self.anchor_origin(), format!("{} has no `{key}`", self.what))
-            .with_label(format!("`{key}` is required here"))
-            .with_help(help)
+        let message = if self.kind.is_subject() { format!("`{key}` is missing") } else { format!("{} has no `{key}`", self.kind.what()) };
+        Diagnostic::new(Code::MissingField, &self.anchor_origin(), message).with_label(format!("`{key}` is required here")).with_help(help)
     }
 
     /// An optional string; `null` means absent.

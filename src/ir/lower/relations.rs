@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::bad_value;
-use super::object::{Object, list};
+use super::object::{Kind, Object, list};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::names::{is_identifier, is_python_keyword, stem};
 use crate::ir::{Association, AttributeName, ColumnId, ColumnRef, ColumnSource, Relation, RelationKind, Schema, TableId};
@@ -34,7 +34,7 @@ pub(super) struct RelationshipDecl {
 }
 
 pub(super) fn lower_relationship(value: &Value, pointer: JsonPointer, diagnostics: &mut Diagnostics) -> Option<RelationshipDecl> {
-    let object = Object::read(value, pointer, RELATIONSHIP_KEYS, "a relationship", diagnostics)?;
+    let object = Object::read(value, pointer, RELATIONSHIP_KEYS, Kind::Relationship, diagnostics)?;
     let written = |key: &str, diagnostics: &mut Diagnostics| {
         let text = object.required_string(key, diagnostics)?;
         if text.value.is_empty() {
@@ -192,7 +192,7 @@ fn resolve_targets(schema: &Schema, decls: Vec<Vec<RelationshipDecl>>, tables_dr
             let mut failed = false;
             if decl.kind == RelationKind::ManyToMany && target == owner {
                 diagnostics.push(
-                    Diagnostic::new(Code::M2mSelf, &decl.target_table.origin, format!("many-to-many from `{}` to itself is not supported", target_table.name))
+                    Diagnostic::new(Code::M2mSelf, &decl.target_table.origin, "a many-to-many to its own table is not supported")
                         .with_label("same table as the owner")
                         .with_help("model the link as its own table with two many-to-one relationships to this table"),
                 );
