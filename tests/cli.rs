@@ -663,8 +663,16 @@ fn floods_of_errors_are_counted_not_kept() {
     assert_eq!(report["files"][0]["diagnostics"].as_array().map(Vec::len), Some(10_000));
 }
 
-/// The subcommands `backbone --help` lists, which completions and man pages must cover.
-const SUBCOMMANDS: &[&str] = &["validate", "plan", "generate", "schema", "explain", "serve", "completions", "man"];
+/// The subcommands `backbone --help` lists, which completions and man pages must cover:
+/// read from the clap definitions, so a new subcommand is covered without a test edit.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    let names: Vec<String> = backbone::cli::Cli::command().get_subcommands().map(|subcommand| subcommand.get_name().to_owned()).collect();
+    for expected in ["validate", "plan", "generate", "schema", "explain", "serve", "completions", "man"] {
+        assert!(names.iter().any(|name| name == expected), "no `{expected}` subcommand in {names:?}");
+    }
+    names
+}
 
 /// Whether `program` can be run here (for the optional checks by a shell's own parser).
 fn installed(program: &str) -> bool {
@@ -695,7 +703,7 @@ fn bash_completion_parses_loads_and_completes_the_subcommands() {
         "no completion registered for backbone:\n{stdout}"
     );
     let top = stdout.lines().find_map(|line| line.strip_prefix("top: ")).expect("top-level completions");
-    for subcommand in SUBCOMMANDS {
+    for subcommand in &subcommands() {
         assert!(top.split_whitespace().any(|word| word == *subcommand), "`backbone <TAB>` does not offer `{subcommand}`: {top}");
     }
     let validate = stdout.lines().find_map(|line| line.strip_prefix("validate: ")).expect("validate completions");
@@ -710,7 +718,7 @@ fn zsh_and_fish_completions_name_every_subcommand() {
         let result = run(&["completions", shell]);
         assert_eq!(result.code, 0, "{shell}: {}", result.stderr);
         assert!(result.stdout.starts_with(header) || result.stdout.contains(&format!("\n{header}")), "{shell} script lacks `{header}`");
-        for subcommand in SUBCOMMANDS {
+        for subcommand in &subcommands() {
             assert!(result.stdout.contains(subcommand), "the {shell} completion does not name `{subcommand}`");
         }
         // The shell's own syntax check, where that shell is installed.
@@ -724,7 +732,7 @@ fn zsh_and_fish_completions_name_every_subcommand() {
                 let completed = std::process::Command::new("fish").args(["--no-config", "-c", &probe]).output().expect("run fish");
                 let offered: Vec<String> =
                     String::from_utf8_lossy(&completed.stdout).lines().filter_map(|line| line.split('\t').next().map(str::to_owned)).collect();
-                for subcommand in SUBCOMMANDS {
+                for subcommand in &subcommands() {
                     assert!(offered.iter().any(|word| word == subcommand), "fish does not complete `backbone {subcommand}`: {offered:?}");
                 }
             }
@@ -777,7 +785,7 @@ fn man_prints_the_page_of_backbone() {
     let result = run(&["man"]);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert_man_page("backbone.1", &result.stdout, "backbone");
-    for subcommand in SUBCOMMANDS {
+    for subcommand in &subcommands() {
         assert!(result.stdout.contains(&format!("backbone\\-{subcommand}(1)")), "backbone.1 does not refer to backbone-{subcommand}(1)");
     }
     assert!(result.stdout.contains(env!("CARGO_PKG_VERSION")), "backbone.1 does not carry the version");
@@ -791,11 +799,11 @@ fn man_writes_one_page_per_command_into_a_directory() {
     let result = run(&["man", "--dir", pages.to_str().expect("UTF-8 path")]);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(result.stdout.is_empty(), "{}", result.stdout);
-    assert_eq!(result.stderr, format!("wrote {} man pages to {}\n", SUBCOMMANDS.len() + 1, pages.display()));
+    assert_eq!(result.stderr, format!("wrote {} man pages to {}\n", subcommands().len() + 1, pages.display()));
     let mut names: Vec<String> =
         std::fs::read_dir(&pages).expect("the directory exists").map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let mut expected: Vec<String> = SUBCOMMANDS.iter().map(|subcommand| format!("backbone-{subcommand}.1")).collect();
+    let mut expected: Vec<String> = subcommands().iter().map(|subcommand| format!("backbone-{subcommand}.1")).collect();
     expected.push("backbone.1".to_owned());
     expected.sort();
     assert_eq!(names, expected);
