@@ -1,4 +1,4 @@
-//! Build order (FORMAT.md §5): tables sorted so that each comes after the tables its
+//! Build order (docs/format.md §5): tables sorted so that each comes after the tables its
 //! foreign keys point to, smallest `table_name` first among the ready ones; cycles found
 //! with Tarjan's algorithm.
 //!

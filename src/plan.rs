@@ -43,10 +43,10 @@ pub struct PlannedPair {
     pub right: String,
     /// The foreign key (`table.column`) or association table behind the pair.
     pub through: String,
-    /// True when the second side was not declared and is added (FORMAT.md §4.5).
+    /// True when the second side was not declared and is added (docs/format.md §4.5).
     pub synthesized: bool,
     /// True for a many-to-many whose association rows need values the link cannot
-    /// give (FORMAT.md §4.4): rows are created through the association table.
+    /// give (docs/format.md §4.4): rows are created through the association table.
     pub read_only: bool,
 }
 

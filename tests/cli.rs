@@ -205,7 +205,16 @@ fn usage_and_io_errors_exit_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    for args in [&["--help"][..], &["--version"], &["validate", "--help"], &["plan", "--help"], &["explain", "--help"], &["schema", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["validate", "--help"],
+        &["plan", "--help"],
+        &["explain", "--help"],
+        &["schema", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
+    ] {
         let result = run(args);
         assert_eq!(result.code, 0, "backbone {}\n{}", args.join(" "), result.stderr);
         assert!(!result.stdout.is_empty());
@@ -652,4 +661,165 @@ fn floods_of_errors_are_counted_not_kept() {
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(report["files"][0]["valid"], false);
     assert_eq!(report["files"][0]["diagnostics"].as_array().map(Vec::len), Some(10_000));
+}
+
+/// The subcommands `backbone --help` lists, which completions and man pages must cover:
+/// read from the clap definitions, so a new subcommand is covered without a test edit.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    let names: Vec<String> = backbone::cli::Cli::command().get_subcommands().map(|subcommand| subcommand.get_name().to_owned()).collect();
+    for expected in ["validate", "plan", "generate", "schema", "explain", "serve", "completions", "man"] {
+        assert!(names.iter().any(|name| name == expected), "no `{expected}` subcommand in {names:?}");
+    }
+    names
+}
+
+/// Whether `program` can be run here (for the optional checks by a shell's own parser).
+fn installed(program: &str) -> bool {
+    std::process::Command::new(program).arg("--version").output().is_ok_and(|output| output.status.success())
+}
+
+#[test]
+fn bash_completion_parses_loads_and_completes_the_subcommands() {
+    let result = run(&["completions", "bash"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stderr.is_empty(), "{}", result.stderr);
+    let script = TempFile::new("backbone.bash", &result.stdout);
+    let syntax = std::process::Command::new("bash").args(["-n", script.path()]).output().expect("run bash -n");
+    assert!(syntax.status.success(), "bash -n rejects the completion script:\n{}", String::from_utf8_lossy(&syntax.stderr));
+    // Loaded into a shell, it registers a completion for `backbone` that offers every
+    // subcommand after `backbone ` and the flags of `validate` after `backbone validate --`.
+    let probe = format!(
+        "source {}\ncomplete -p backbone\n\
+         COMP_WORDS=(backbone ''); COMP_CWORD=1; COMP_LINE='backbone '; COMP_POINT=9; _backbone backbone '' backbone; echo \"top: ${{COMPREPLY[*]}}\"\n\
+         COMP_WORDS=(backbone validate --); COMP_CWORD=2; COMP_LINE='backbone validate --'; COMP_POINT=20; _backbone backbone -- validate; echo \"validate: ${{COMPREPLY[*]}}\"\n",
+        script.path()
+    );
+    let loaded = std::process::Command::new("bash").args(["--norc", "--noprofile", "-c", &probe]).output().expect("run bash");
+    let stdout = String::from_utf8_lossy(&loaded.stdout);
+    assert!(loaded.status.success(), "loading the completion script failed:\n{stdout}\n{}", String::from_utf8_lossy(&loaded.stderr));
+    assert!(
+        stdout.lines().any(|line| line.starts_with("complete ") && line.ends_with(" -F _backbone backbone")),
+        "no completion registered for backbone:\n{stdout}"
+    );
+    let top = stdout.lines().find_map(|line| line.strip_prefix("top: ")).expect("top-level completions");
+    for subcommand in &subcommands() {
+        assert!(top.split_whitespace().any(|word| word == *subcommand), "`backbone <TAB>` does not offer `{subcommand}`: {top}");
+    }
+    let validate = stdout.lines().find_map(|line| line.strip_prefix("validate: ")).expect("validate completions");
+    for flag in ["--format", "--strict", "--quiet", "--max-tables", "--color"] {
+        assert!(validate.split_whitespace().any(|word| word == flag), "`backbone validate --<TAB>` does not offer `{flag}`: {validate}");
+    }
+}
+
+#[test]
+fn zsh_and_fish_completions_name_every_subcommand() {
+    for (shell, header, file) in [("zsh", "#compdef backbone", "_backbone"), ("fish", "complete -c backbone", "backbone.fish")] {
+        let result = run(&["completions", shell]);
+        assert_eq!(result.code, 0, "{shell}: {}", result.stderr);
+        assert!(result.stdout.starts_with(header) || result.stdout.contains(&format!("\n{header}")), "{shell} script lacks `{header}`");
+        for subcommand in &subcommands() {
+            assert!(result.stdout.contains(subcommand), "the {shell} completion does not name `{subcommand}`");
+        }
+        // The shell's own syntax check, where that shell is installed.
+        if installed(shell) {
+            let script = TempFile::new(file, &result.stdout);
+            let syntax = std::process::Command::new(shell).args(["-n", script.path()]).output().expect("run the shell");
+            assert!(syntax.status.success(), "{shell} -n rejects the completion script:\n{}", String::from_utf8_lossy(&syntax.stderr));
+            if shell == "fish" {
+                // fish can ask its completion engine directly.
+                let probe = format!("source {}; complete -C 'backbone '", script.path());
+                let completed = std::process::Command::new("fish").args(["--no-config", "-c", &probe]).output().expect("run fish");
+                let offered: Vec<String> =
+                    String::from_utf8_lossy(&completed.stdout).lines().filter_map(|line| line.split('\t').next().map(str::to_owned)).collect();
+                for subcommand in &subcommands() {
+                    assert!(offered.iter().any(|word| word == subcommand), "fish does not complete `backbone {subcommand}`: {offered:?}");
+                }
+            }
+        }
+    }
+    for shell in ["elvish", "powershell"] {
+        let result = run(&["completions", shell]);
+        assert_eq!(result.code, 0, "{shell}: {}", result.stderr);
+        assert!(result.stdout.contains("backbone"), "the {shell} completion does not name backbone");
+    }
+}
+
+#[test]
+fn completions_reject_an_unknown_shell() {
+    let result = run(&["completions", "tcsh"]);
+    assert_eq!(result.code, 2);
+    assert!(result.stderr.contains("invalid value 'tcsh'") && result.stderr.contains("bash"), "{}", result.stderr);
+    assert!(result.stdout.is_empty());
+}
+
+/// Checks a roff man page: its title, the sections every page has, and, where groff is
+/// installed, that it renders without a warning and reads as text (`-k`: through preconv,
+/// as man-db reads pages, since help texts hold UTF-8).
+fn assert_man_page(name: &str, page: &str, title: &str) {
+    assert!(page.contains(&format!(".TH {title} 1 ")), "{name} has no `.TH {title} 1` title line:\n{}", &page[..page.len().min(300)]);
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS"] {
+        assert!(page.contains(section), "{name} has no `{section}`");
+    }
+    if !installed("groff") {
+        return;
+    }
+    let source = TempFile::new(name, page);
+    let rendered = std::process::Command::new("groff").args(["-k", "-man", "-Tutf8", "-ww", source.path()]).output().expect("run groff");
+    let warnings = String::from_utf8_lossy(&rendered.stderr);
+    assert!(rendered.status.success() && warnings.trim().is_empty(), "groff warns on {name}:\n{warnings}");
+    // grotty marks bold and underline by overstriking (`N\bN`): read the plain text.
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(&rendered.stdout).chars() {
+        if c == '\u{8}' {
+            text.pop();
+        } else {
+            text.push(c);
+        }
+    }
+    assert!(text.contains("NAME") && text.contains("SYNOPSIS") && text.contains("OPTIONS"), "{name} renders without its sections:\n{text}");
+}
+
+#[test]
+fn man_prints_the_page_of_backbone() {
+    let result = run(&["man"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_man_page("backbone.1", &result.stdout, "backbone");
+    for subcommand in &subcommands() {
+        assert!(result.stdout.contains(&format!("backbone\\-{subcommand}(1)")), "backbone.1 does not refer to backbone-{subcommand}(1)");
+    }
+    assert!(result.stdout.contains(env!("CARGO_PKG_VERSION")), "backbone.1 does not carry the version");
+}
+
+#[test]
+fn man_writes_one_page_per_command_into_a_directory() {
+    let dir = std::env::temp_dir().join(format!("backbone-cli-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pages = dir.join("man1");
+    let result = run(&["man", "--dir", pages.to_str().expect("UTF-8 path")]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.is_empty(), "{}", result.stdout);
+    assert_eq!(result.stderr, format!("wrote {} man pages to {}\n", subcommands().len() + 1, pages.display()));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&pages).expect("the directory exists").map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected: Vec<String> = subcommands().iter().map(|subcommand| format!("backbone-{subcommand}.1")).collect();
+    expected.push("backbone.1".to_owned());
+    expected.sort();
+    assert_eq!(names, expected);
+    for name in &names {
+        let page = std::fs::read_to_string(pages.join(name)).expect("readable page");
+        assert_man_page(name, &page, name.trim_end_matches(".1"));
+    }
+    let validate = std::fs::read_to_string(pages.join("backbone-validate.1")).expect("readable page");
+    assert!(validate.contains("\\-\\-strict") && validate.contains("backbone validate"), "backbone-validate.1 lacks its options or synopsis");
+    // The same page as `backbone man` prints.
+    assert_eq!(std::fs::read_to_string(pages.join("backbone.1")).expect("readable page"), run(&["man"]).stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A directory that cannot be created is an I/O error (exit 2), not a panic.
+    let blocker = TempFile::new("not-a-directory", "");
+    let result = run(&["man", "--dir", &format!("{}/man1", blocker.path())]);
+    assert_eq!(result.code, 2, "{}", result.stderr);
+    assert!(result.stderr.starts_with("error: cannot create "), "{}", result.stderr);
 }

@@ -1,6 +1,6 @@
 //! Property tests of the whole pipeline.
 //!
-//! (a) Random valid documents (FORMAT.md §3–§5) compile without errors, with a build
+//! (a) Random valid documents (docs/format.md §3–§5) compile without errors, with a build
 //!     order that puts every table after the tables it references, deterministically.
 //! (b) Mutations of those documents never make the compiler panic, and every
 //!     diagnostic points inside the text, renders, and names the table, column or

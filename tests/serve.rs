@@ -65,7 +65,7 @@ async fn start(config: Config) -> Daemon {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
+    reqwest::Client::builder().timeout(Duration::from_mins(1)).build().unwrap()
 }
 
 fn example(name: &str) -> String {
@@ -584,7 +584,7 @@ async fn validation_generation_and_authenticated_tiers() {
         if minute == 4 {
             assert_eq!(limit_headers(&response), (50, 0, 3600 - 4 * 60));
         }
-        daemon.clock.advance(Duration::from_secs(60));
+        daemon.clock.advance(Duration::from_mins(1));
     }
     // Fifty generations used up the hour: the sixth minute is refused too.
     let response = post("/api/v1/generate", "key-c").send().await.unwrap();
@@ -592,7 +592,7 @@ async fn validation_generation_and_authenticated_tiers() {
     assert_eq!(header(&response, "x-ratelimit-tier"), "generation_hour");
 
     // Authenticated: 100 a minute across routes (status is free, token counts).
-    daemon.clock.advance(Duration::from_secs(3600));
+    daemon.clock.advance(Duration::from_hours(1));
     for idx in 1..=100 {
         let response = http.post(daemon.url("/api/v1/token")).header("x-api-key", "key-b").send().await.unwrap();
         assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS, "token {idx}");
@@ -660,7 +660,7 @@ async fn two_daemons_share_limits_through_redis() {
     assert_eq!(detailed["dependencies"][0]["kind"], "redis");
     assert_eq!(detailed["dependencies"][0]["status"], "up");
     assert!(detailed["dependencies"][0]["latency_ms"].is_f64());
-    clock.advance(Duration::from_secs(60));
+    clock.advance(Duration::from_mins(1));
     assert_eq!(http.post(second.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK);
     first.stop().await;
     second.stop().await;

@@ -1,4 +1,4 @@
-//! Rules on relationship attributes once paired (FORMAT.md §4.6).
+//! Rules on relationship attributes once paired (docs/format.md §4.6).
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Schema;

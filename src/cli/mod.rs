@@ -3,9 +3,11 @@
 //!
 //! Invariant: only `printer` writes to the terminal; subcommands return text.
 
+mod completions;
 mod explain;
 mod generate;
 mod input;
+mod man;
 mod plan;
 mod printer;
 mod refine;
@@ -50,6 +52,8 @@ Examples:
   backbone explain FK_COLUMN_NOT_FOUND           what a diagnostic means and how to fix it
   backbone schema > backbone.schema.json         the JSON Schema of the input format
   backbone serve --listen 127.0.0.1:8080         the HTTP daemon (validate, generate, metrics)
+  backbone completions bash                      shell completions (bash, zsh, fish, elvish, powershell)
+  backbone man | man -l -                        the manual page
 
 Exit codes: 0 valid (warnings allowed), 1 schema errors (generate: also a refusal or
 out of sync with --check), 2 usage or I/O error.";
@@ -110,6 +114,18 @@ a directory backbone did not generate) or out of sync with --check, 2 usage or I
 Every flag has a BACKBONE_* variable; precedence: flag > variable > --config file > default.
 SIGTERM/SIGINT drain and stop gracefully; SIGHUP reloads the API key file.")]
     Serve(Box<serve::ServeArgs>),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(after_help = "Examples:
+  backbone completions bash > ~/.local/share/bash-completion/completions/backbone
+  backbone completions zsh > ~/.zfunc/_backbone       with `fpath+=~/.zfunc` before `compinit`
+  backbone completions fish > ~/.config/fish/completions/backbone.fish
+  source <(backbone completions bash)                 this shell only")]
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    #[command(after_help = "Examples:
+  backbone man | man -l -                             read it now
+  backbone man --dir ~/.local/share/man/man1          backbone.1, backbone-validate.1, …; then `man backbone`")]
+    Man(man::ManArgs),
 }
 
 /// How diagnostics are written.
@@ -187,6 +203,8 @@ pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
         Command::Schema => schema::run(printer),
         Command::Explain(args) => explain::run(&args, printer),
         Command::Serve(args) => serve::run(&args, printer),
+        Command::Completions(args) => completions::run(&args, printer),
+        Command::Man(args) => man::run(&args, printer),
     }
 }
 

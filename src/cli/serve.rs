@@ -251,7 +251,7 @@ pub(crate) fn run(args: &ServeArgs, printer: &mut Printer) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(workers + 2)
-        .thread_keep_alive(std::time::Duration::from_secs(600))
+        .thread_keep_alive(std::time::Duration::from_mins(10))
         .build()
     {
         Ok(runtime) => runtime,

@@ -1,4 +1,4 @@
-//! The stable diagnostic codes of FORMAT.md §6, plus `LIMIT_EXCEEDED` for the optional
+//! The stable diagnostic codes of docs/format.md §6, plus `LIMIT_EXCEEDED` for the optional
 //! input limits of §7.
 //!
 //! Invariant: a code, once published, keeps its name and meaning forever. Each variant's
@@ -10,14 +10,14 @@ use super::Severity;
 /// comment becomes [`Code::explanation`].
 macro_rules! codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal, $severity:ident; )*) => {
-        /// A stable diagnostic code. Named for the violation, as FORMAT.md §6 names it.
+        /// A stable diagnostic code. Named for the violation, as docs/format.md §6 names it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $( $(#[doc = $doc])* $variant, )*
         }
 
         impl Code {
-            /// Every code, in the order of FORMAT.md §6.
+            /// Every code, in the order of docs/format.md §6.
             pub const ALL: &'static [Code] = &[$(Code::$variant),*];
 
             /// The code as users write it, e.g. `FK_COLUMN_NOT_FOUND`.
@@ -127,7 +127,7 @@ codes! {
     /// A key the format does not define; it is ignored.
     ///
     /// ## What
-    /// An object has a key that FORMAT.md §3 does not define for it, often a misspelling (`unqiue`,
+    /// An object has a key that docs/format.md §3 does not define for it, often a misspelling (`unqiue`,
     /// `primary_Key`, `backpopulates`). The key is ignored and the help suggests the nearest known key.
     ///
     /// ## Why
@@ -754,7 +754,7 @@ codes! {
     /// A `default` that is not a valid literal for the column's type.
     ///
     /// ## What
-    /// A `default` is not a valid literal for the column's resolved type (FORMAT.md §3.4): a JSON type that
+    /// A `default` is not a valid literal for the column's resolved type (docs/format.md §3.4): a JSON type that
     /// does not match (`"0"` for an `Integer`), an integer outside 32 bits, a string longer than `length`,
     /// a value not among the enum's `values`, a malformed date or time, a number that does not fit
     /// `(precision, scale)`, or an array or object. A `ForeignKey`'s default is checked against its
@@ -1227,7 +1227,7 @@ codes! {
     /// started (`a.x` targets `b.y`, which targets `a.x`).
     ///
     /// ## Why
-    /// A foreign key takes its type from its target (FORMAT.md §5), so a loop has no type, and a column
+    /// A foreign key takes its type from its target (docs/format.md §5), so a loop has no type, and a column
     /// that must equal itself constrains nothing. It is nearly always a typo for the table's primary key.
     ///
     /// ## Example
@@ -1593,7 +1593,7 @@ codes! {
     ///
     /// ## What
     /// No foreign-key column joins the two tables of a one-to-many or many-to-one relationship: the many
-    /// side's table has no `ForeignKey` column targeting the other table (FORMAT.md §4.3).
+    /// side's table has no `ForeignKey` column targeting the other table (docs/format.md §4.3).
     ///
     /// ## Why
     /// A one-to-many or many-to-one relationship is read through a foreign key; without one, SQLAlchemy
@@ -1642,7 +1642,7 @@ codes! {
     ///
     /// ## What
     /// A relationship without `foreign_key` joins two tables that several foreign-key columns join, e.g. a
-    /// post's `author_id` and `editor_id` that both target `users` (FORMAT.md §4.3). The message lists
+    /// post's `author_id` and `editor_id` that both target `users` (docs/format.md §4.3). The message lists
     /// them.
     ///
     /// ## Why
@@ -1694,7 +1694,7 @@ codes! {
     /// ## What
     /// A relationship's `foreign_key` is not a foreign-key column joining its two tables: the column does
     /// not exist, is not a `ForeignKey`, or targets another table; or, on a `one_to_many`, it differs from
-    /// the foreign key its `many_to_one` partner uses (FORMAT.md §4.3).
+    /// the foreign key its `many_to_one` partner uses (docs/format.md §4.3).
     ///
     /// ## Why
     /// The relationship would be built on a join that does not exist in the database, which SQLAlchemy
@@ -1742,7 +1742,7 @@ codes! {
     /// A relationship whose partner cannot be decided.
     ///
     /// ## What
-    /// Several relationships of the target table could pair with this one (FORMAT.md §4.2), and the
+    /// Several relationships of the target table could pair with this one (docs/format.md §4.2), and the
     /// tie-break leaves none or several: a `one_to_many` pairs with the `many_to_one` whose foreign key,
     /// without `_id`, equals the `one_to_many`'s `back_populates`; two `many_to_many` pair when they use
     /// the same association table.
@@ -1800,7 +1800,7 @@ codes! {
     ///
     /// ## What
     /// Two relationships both pair with the same relationship of the target table, which pairs with only
-    /// one of them (FORMAT.md §4.2 step 4); the other is reported.
+    /// one of them (docs/format.md §4.2 step 4); the other is reported.
     ///
     /// ## Why
     /// One foreign key makes one pair of attributes; a second relationship over the same foreign key would
@@ -1849,7 +1849,7 @@ codes! {
     ///
     /// ## What
     /// A `back_populates` is not an identifier (`^[A-Za-z_][A-Za-z0-9_]*$`) or is a Python keyword; or an
-    /// unpaired relationship's own name cannot be derived (FORMAT.md §4.5): a `many_to_one` whose foreign
+    /// unpaired relationship's own name cannot be derived (docs/format.md §4.5): a `many_to_one` whose foreign
     /// key does not end in `_id`, or a derived name that is a Python keyword.
     ///
     /// ## Why
@@ -1898,7 +1898,7 @@ codes! {
     /// A relationship attribute name already used on its class.
     ///
     /// ## What
-    /// A relationship attribute's name (FORMAT.md §4.6), declared or synthesized, equals a column name of
+    /// A relationship attribute's name (docs/format.md §4.6), declared or synthesized, equals a column name of
     /// its class (after options add theirs) or another relationship attribute of the class.
     ///
     /// ## Why
@@ -1947,7 +1947,7 @@ codes! {
     /// A relationship with no declared partner; the inverse is added.
     ///
     /// ## What
-    /// A relationship has no partner in its target table (FORMAT.md §4.5): its name is derived
+    /// A relationship has no partner in its target table (docs/format.md §4.5): its name is derived
     /// (`many_to_one` from its foreign key without `_id`, otherwise the target table's name), and the
     /// attribute its `back_populates` names is added to the target class with the complementary type.
     ///
@@ -1994,7 +1994,7 @@ codes! {
     /// A many-to-many without a usable association table.
     ///
     /// ## What
-    /// A `many_to_many` has no usable association table (FORMAT.md §4.4): its `secondary` does not exist,
+    /// A `many_to_many` has no usable association table (docs/format.md §4.4): its `secondary` does not exist,
     /// is one of the two linked tables, or lacks exactly one foreign key to each of them; or, without
     /// `secondary`, no table or several tables have that shape; or the two sides name different tables.
     ///
@@ -2051,7 +2051,7 @@ codes! {
     ///
     /// ## Why
     /// Its association table would hold two foreign keys to the same table, and the pairing rules of
-    /// FORMAT.md §4.4 cannot tell which is which, so the generated backend could not tell a user's
+    /// docs/format.md §4.4 cannot tell which is which, so the generated backend could not tell a user's
     /// followers from the users they follow.
     ///
     /// ## Example
@@ -2089,7 +2089,7 @@ codes! {
     /// ## What
     /// Fires only when limits are set: with `--max-tables`, `--max-columns`, `--max-relationships` or
     /// `--max-bytes` on the commands that compile documents (`backbone validate`, `backbone plan`), or in
-    /// `serve`, which applies the limits of FORMAT.md §7. It reports a document over the byte limit, or a
+    /// `serve`, which applies the limits of docs/format.md §7. It reports a document over the byte limit, or a
     /// `schema`, a table's `columns` or its `relationships` (counted as written, without option columns)
     /// with more entries than allowed.
     ///

@@ -65,7 +65,7 @@ pub fn interpret(ty: &ScalarType, literal: &LiteralValue) -> Result<DefaultValue
         (ScalarType::Time, LiteralValue::String(text)) => {
             time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned())
         }
-        // A string default is a plain decimal (FORMAT.md §3.4): no exponent.
+        // A string default is a plain decimal (docs/format.md §3.4): no exponent.
         (ScalarType::Numeric { .. }, LiteralValue::String(raw)) if raw.contains(['e', 'E']) => {
             Err("a decimal string is written without an exponent".to_owned())
         }

@@ -1,5 +1,5 @@
 //! The typed model of a document: tables, columns with resolved types, foreign keys
-//! resolved to ids, and relationship attributes paired by FORMAT.md §4.
+//! resolved to ids, and relationship attributes paired by docs/format.md §4.
 //!
 //! Invariants: ids always point into the same [`Schema`]; every foreign key's `ty` is its
 //! target's resolved type; a document with errors may yield a partial schema (the parts
@@ -120,7 +120,7 @@ impl Table {
     }
 }
 
-/// The table options of FORMAT.md §3.3.
+/// The table options of docs/format.md §3.3.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
     pub use_timestamps: bool,
@@ -137,7 +137,7 @@ pub enum ColumnSource {
     SoftDelete,
 }
 
-/// A column with its effective values (FORMAT.md §5).
+/// A column with its effective values (docs/format.md §5).
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: ColumnName,
@@ -334,7 +334,7 @@ pub struct Relation {
     pub foreign_key: Option<ColumnRef>,
     /// The association table behind a many-to-many attribute.
     pub association: Option<Association>,
-    /// The declaring entry; `None` for an inverse synthesized by FORMAT.md §4.5.
+    /// The declaring entry; `None` for an inverse synthesized by docs/format.md §4.5.
     pub declared: Option<Origin>,
     /// A many-to-many attribute whose association rows need values it cannot give.
     pub read_only: bool,

@@ -99,7 +99,7 @@ pub fn to_pascal_case(name: &str) -> String {
         .collect()
 }
 
-/// `stem(column)` of FORMAT.md §4.2: the name without a trailing `_id`.
+/// `stem(column)` of docs/format.md §4.2: the name without a trailing `_id`.
 pub fn stem(column: &str) -> Option<&str> {
     column.strip_suffix("_id").filter(|stem| !stem.is_empty())
 }

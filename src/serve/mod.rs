@@ -109,7 +109,7 @@ fn cors(config: &config::CorsConfig) -> Option<CorsLayer> {
                 HeaderName::from_static("x-ratelimit-reset"),
                 header::RETRY_AFTER,
             ])
-            .max_age(Duration::from_secs(600)),
+            .max_age(Duration::from_mins(10)),
     )
 }
 

@@ -9,7 +9,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// A backbone document: one project and its tables (FORMAT.md).
+/// A backbone document: one project and its tables (docs/format.md).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "backbone schema document")]
@@ -176,7 +176,7 @@ pub enum OnDelete {
     NoAction,
 }
 
-/// A relationship attribute of this table's class (FORMAT.md §4).
+/// A relationship attribute of this table's class (docs/format.md §4).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Relationship {

@@ -10,7 +10,7 @@ project's migration has already created:
 It serves PROJECT_DIR's app with uvicorn on a loopback socket it binds itself (port 0,
 inherited by the server process as a file descriptor, so there is no race for the port)
 and talks to it only over HTTP.
-What it expects comes from SCHEMA_JSON (the input document, ../shared/FORMAT.md) and from
+What it expects comes from SCHEMA_JSON (the input document, docs/format.md) and from
 the app's /openapi.json, never from the generated code:
 
 - every table has `/api/v1/<table>` (GET list, POST) and `/api/v1/<table>/<key>…` (GET,

@@ -1,4 +1,4 @@
-//! Lowering of column objects (FORMAT.md §3.4) and of the columns a table's options add.
+//! Lowering of column objects (docs/format.md §3.4) and of the columns a table's options add.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Resolution of foreign-key targets to columns, following chains of foreign keys to
-//! the type they all share (FORMAT.md §5).
+//! the type they all share (docs/format.md §5).
 
 use std::collections::BTreeMap;
 

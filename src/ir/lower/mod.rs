@@ -23,18 +23,18 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::source::{JsonPointer, Origin};
 use crate::syntax::json::{Value, ValueKind};
 
-/// Keys of the project object, in FORMAT.md §3.1.
+/// Keys of the project object, in docs/format.md §3.1.
 /// `$schema` lets editors find the JSON Schema; it is ignored.
 pub const PROJECT_KEYS: &[&str] = &["$schema", "project_name", "db_type", "description", "schema"];
-/// Keys of a table object, in FORMAT.md §3.2.
+/// Keys of a table object, in docs/format.md §3.2.
 pub const TABLE_KEYS: &[&str] = &["table_name", "class_name", "description", "options", "columns", "relationships"];
-/// Keys of an options object, in FORMAT.md §3.3.
+/// Keys of an options object, in docs/format.md §3.3.
 pub const OPTIONS_KEYS: &[&str] = &["use_timestamps", "use_soft_delete"];
 pub use columns::COLUMN_KEYS;
 pub use relations::RELATIONSHIP_KEYS;
 pub use subject::{SHOWN_CHARS, name_subjects};
 
-/// Optional caps on the size of a document (FORMAT.md §7); none by default.
+/// Optional caps on the size of a document (docs/format.md §7); none by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
     pub max_tables: Option<usize>,

@@ -1,4 +1,4 @@
-//! Relationship entries (FORMAT.md §3.5) and their pairing into attributes (§4):
+//! Relationship entries (docs/format.md §3.5) and their pairing into attributes (§4):
 //! the partner of each entry, the foreign key or association table behind it, and the
 //! attribute names on both classes.
 
@@ -335,7 +335,7 @@ impl RelationshipDecl {
 }
 
 /// Candidate association tables by the pair of tables they link: each table with
-/// exactly one foreign key to each of two other tables (FORMAT.md §4.4), found once.
+/// exactly one foreign key to each of two other tables (docs/format.md §4.4), found once.
 type Junctions = BTreeMap<(TableId, TableId), Vec<Association>>;
 
 fn junctions(schema: &Schema) -> Junctions {
