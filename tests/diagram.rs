@@ -236,3 +236,34 @@ fn an_invalid_document_draws_nothing() {
 fn write_fifty_tables() {
     std::fs::write("/tmp/synthetic-50.json", synthetic::document(50)).expect("writable /tmp");
 }
+
+/// The generated project's README embeds the Mermaid diagram, unless it is too large
+/// for GitHub's Mermaid (50 000 characters), where it says how to draw the model.
+#[test]
+fn the_generated_readme_embeds_the_diagram_while_mermaid_can_draw_it() {
+    for (tables, embedded) in [(50, true), (400, false)] {
+        let source = Source::new("synthetic.json", synthetic::document(tables));
+        let compilation = compile(&source, &CompileOptions::default());
+        let (schema, order) = compilation.valid_schema().expect("valid");
+        let files = backbone::target::python::render(schema, order);
+        let readme = &files.get("README.md").expect("a README").contents;
+        let mermaid = diagram::render(schema, DiagramFormat::Mermaid);
+        assert_eq!(readme.contains(&format!("```mermaid\n{mermaid}```\n")), embedded, "{tables} tables");
+        assert_eq!(readme.contains("too many for a Mermaid diagram"), !embedded, "{tables} tables");
+    }
+}
+
+/// The picture in README.md is what `backbone diagram examples/library.json --format svg`
+/// draws today. Update it with `BACKBONE_UPDATE_DIAGRAM=1 cargo test --test diagram`.
+#[test]
+fn the_readme_picture_is_up_to_date() {
+    const PICTURE: &str = "docs/library.svg";
+    with_schema("examples/library.json", std::fs::read_to_string("examples/library.json").expect("readable example"), |schema| {
+        let drawn = diagram::render(schema, DiagramFormat::Svg);
+        if std::env::var_os("BACKBONE_UPDATE_DIAGRAM").is_some() {
+            std::fs::write(PICTURE, &drawn).expect("writable docs/");
+        }
+        let committed = std::fs::read_to_string(PICTURE).expect("the committed picture");
+        assert!(committed == drawn, "{PICTURE} is stale: run `BACKBONE_UPDATE_DIAGRAM=1 cargo test --test diagram` and commit it");
+    });
+}

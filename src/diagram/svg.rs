@@ -636,7 +636,7 @@ mod tests {
     fn values_wrap_at_the_width() {
         let values: Vec<String> = ["draft", "published", "archived"].iter().map(|value| (*value).to_owned()).collect();
         assert_eq!(wrap_values(&values, 80), ["{draft | published | archived}"]);
-        assert_eq!(wrap_values(&values, 18), ["{draft | published", " archived}"]);
+        assert_eq!(wrap_values(&values, 18), ["{draft |", " published |", " archived}"]);
         assert_eq!(text_width("完了"), 4);
     }
 
