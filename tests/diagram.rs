@@ -161,6 +161,25 @@ fn text_from_the_document_is_escaped_in_every_format() {
     });
 }
 
+/// Table names that are words of Mermaid's and DOT's grammars, columns named like key
+/// markers, and enum values full of quoting characters: every format keeps them apart
+/// (the Mermaid snapshot was checked with Mermaid 11's own parser).
+#[test]
+fn names_from_the_grammars_of_the_outputs_stay_names() {
+    let path = Path::new("tests/fixtures/diagram/hostile_names.json");
+    with_schema("hostile_names.json", std::fs::read_to_string(path).expect("readable fixture"), |schema| {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots/diagram");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_input_file(path);
+        settings.bind(|| {
+            insta::assert_snapshot!("hostile_names.mmd", diagram::render(schema, DiagramFormat::Mermaid));
+            insta::assert_snapshot!("hostile_names.dot", diagram::render(schema, DiagramFormat::Dot));
+        });
+        check_svg(schema, &diagram::render(schema, DiagramFormat::Svg)).unwrap_or_else(|error| panic!("{error}"));
+    });
+}
+
 /// A document of `tables` tables, each with an enum of `values` and foreign keys to
 /// the tables `edges` name (nullable, so any graph is valid, cycles included).
 fn generated_document(tables: usize, values: &[String], edges: &[(usize, usize)]) -> String {

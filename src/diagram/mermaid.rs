@@ -1,8 +1,10 @@
 //! The diagram as a Mermaid `erDiagram` (rendered by GitHub, GitLab and most Markdown
 //! viewers).
 //!
-//! Names in the format are identifiers, which Mermaid takes unquoted; everything free
-//! (enum values, labels) goes into a double-quoted comment, where a `"` cannot appear:
+//! Table names are quoted (a table may be called `end` or `direction`, words of
+//! Mermaid's grammar); column names are identifiers, which Mermaid takes as they are,
+//! except `PK`, `FK` and `UK`. Everything free (enum values, labels) goes into a
+//! double-quoted string, where a `"` cannot appear:
 //! it is written as Mermaid's entity code `#quot;` (and `#`, and the backtick that
 //! could close a Markdown fence, as their numeric codes).
 
@@ -14,20 +16,20 @@ use super::{Diagram, Link, Row};
 pub fn render(diagram: &Diagram) -> String {
     let mut out = String::from("erDiagram\n");
     for entity in &diagram.entities {
-        let _ = writeln!(out, "    {} {{", entity.table);
+        let _ = writeln!(out, "    {} {{", quoted(&entity.table));
         for row in &entity.rows {
             let _ = writeln!(out, "        {}", attribute(row));
         }
         out.push_str("    }\n");
     }
     for link in &diagram.links {
-        let parent = &diagram.entities[link.parent].table;
-        let child = &diagram.entities[link.child].table;
+        let parent = quoted(&diagram.entities[link.parent].table);
+        let child = quoted(&diagram.entities[link.child].table);
         let _ = writeln!(out, "    {parent} {}--{} {child} : {}", parent_end(link), child_end(link), quoted(&link.label));
     }
     for pair in &diagram.many_to_many {
-        let left = &diagram.entities[pair.left].table;
-        let right = &diagram.entities[pair.right].table;
+        let left = quoted(&diagram.entities[pair.left].table);
+        let right = quoted(&diagram.entities[pair.right].table);
         let via = &diagram.entities[pair.via].table;
         let label = format!(
             "{}.{} / {}.{} via {via}",
@@ -46,13 +48,21 @@ fn attribute(row: &Row) -> String {
         Some((name, rest)) if rest.contains(',') => (name.to_owned(), Some(format!("({rest}"))),
         _ => (row.ty.clone(), None),
     };
-    let mut line = format!("{ty} {}", row.name);
+    let mut notes: Vec<String> = parameters.into_iter().collect();
+    // Mermaid reads these three words as key markers wherever they stand, so a column
+    // of that name is written with a trailing `_` and its real name in the comment.
+    let name = if matches!(row.name.as_str(), "PK" | "FK" | "UK") {
+        notes.push(format!("column {}", row.name));
+        format!("{}_", row.name)
+    } else {
+        row.name.clone()
+    };
+    let mut line = format!("{ty} {name}");
     let keys = row.keys();
     if !keys.is_empty() {
         line.push(' ');
         line.push_str(&keys.join(", "));
     }
-    let mut notes: Vec<String> = parameters.into_iter().collect();
     if row.nullable {
         notes.push("nullable".to_owned());
     }
