@@ -139,13 +139,16 @@ fn fifty_tables_make_a_readable_page() {
     });
 }
 
-/// The synthetic document of 50 tables (a chain of 45 foreign keys, the worst shape for
-/// a layered layout: one layer per link) still draws every table apart.
+/// The synthetic documents (chains of foreign keys, the worst shape for a layered
+/// layout: one layer per link) still draw every table apart: 50 tables through the
+/// layered layout, 200 (one group past its limit) on the grid.
 #[test]
 fn a_long_chain_of_keys_still_draws_every_table_apart() {
-    with_schema("synthetic.json", synthetic::document(50), |schema| {
-        check_svg(schema, &diagram::render(schema, DiagramFormat::Svg)).unwrap_or_else(|error| panic!("{error}"));
-    });
+    for tables in [50, 200] {
+        with_schema("synthetic.json", synthetic::document(tables), |schema| {
+            check_svg(schema, &diagram::render(schema, DiagramFormat::Svg)).unwrap_or_else(|error| panic!("{tables} tables: {error}"));
+        });
+    }
 }
 
 #[test]
@@ -260,13 +263,15 @@ fn an_invalid_document_draws_nothing() {
     assert!(!Path::new(&out).exists());
 }
 
-/// Writes the 50-table synthetic document, to look at its picture:
+/// Writes the synthetic documents of 50, 200 and 1000 tables, to look at their pictures:
 /// `cargo test --test diagram -- --ignored write_fifty_tables`, then
 /// `backbone diagram /tmp/synthetic-50.json --format svg -o 50.svg`.
 #[test]
-#[ignore = "writes /tmp/synthetic-50.json for a manual look"]
+#[ignore = "writes /tmp/synthetic-{50,200,1000}.json for a manual look"]
 fn write_fifty_tables() {
-    std::fs::write("/tmp/synthetic-50.json", synthetic::document(50)).expect("writable /tmp");
+    for tables in [50, 200, 1000] {
+        std::fs::write(format!("/tmp/synthetic-{tables}.json"), synthetic::document(tables)).expect("writable /tmp");
+    }
 }
 
 /// The generated project's README embeds the Mermaid diagram, unless it is too large

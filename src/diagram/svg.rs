@@ -37,11 +37,18 @@ const TABLE_HALO: f64 = 36.0;
 const LABEL_HALO: f64 = 6.0;
 const GROUP_GAP: f64 = 48.0;
 const MARGIN: f64 = 16.0;
+/// The largest group of connected tables given the layered layout. Its cost grows much
+/// faster than the group (120 tables in a chain: minutes), so larger groups are set out
+/// on a grid, with straight edges drawn beneath the boxes.
+const LAYERED_GROUP: usize = 60;
 
 /// The SVG document.
 pub fn render(diagram: &Diagram) -> String {
     let boxes: Vec<TableBox> = diagram.entities.iter().enumerate().map(|(idx, entity)| TableBox::new(diagram, idx, entity)).collect();
-    let mut groups: Vec<Group> = components(diagram).into_iter().map(|tables| Group::lay_out(diagram, &boxes, &tables)).collect();
+    let mut groups: Vec<Group> = components(diagram)
+        .into_iter()
+        .map(|tables| if tables.len() <= LAYERED_GROUP { Group::lay_out(diagram, &boxes, &tables) } else { Group::grid(diagram, &boxes, &tables) })
+        .collect();
     pack(&mut groups);
     let (width, height) =
         groups.iter().fold((0.0_f64, 0.0_f64), |(width, height), group| (width.max(group.offset.x + group.size.x), height.max(group.offset.y + group.size.y)));
@@ -413,6 +420,61 @@ impl Group {
 
 /// Half of an edge: its link, whether it is the half from the parent, its path.
 type Half = (usize, bool, Vec<(Point, Point)>);
+
+impl Group {
+    /// A large group: tables in declaration order on a square grid, each key a straight
+    /// line between the two boxes' borders (drawn before the boxes, so it passes beneath).
+    fn grid(diagram: &Diagram, boxes: &[TableBox], tables: &[usize]) -> Self {
+        let columns = (1..=tables.len()).find(|columns| columns * columns >= tables.len()).unwrap_or(1);
+        let cell_width = tables.iter().map(|&table| boxes[table].footprint().x).fold(0.0, f64::max) + 2.0 * TABLE_HALO;
+        let mut placed = Vec::new();
+        let mut position = vec![None; diagram.entities.len()];
+        let mut top = 0.0;
+        for row in tables.chunks(columns) {
+            for (column, &table) in row.iter().enumerate() {
+                let top_left = Point::new(count(column) * cell_width, top);
+                position[table] = Some(top_left);
+                placed.push(PlacedTable { table, top_left });
+            }
+            top += row.iter().map(|&table| boxes[table].size.y).fold(0.0, f64::max) + 2.0 * TABLE_HALO;
+        }
+        let mut edges = Vec::new();
+        for (link_idx, link) in diagram.links.iter().enumerate() {
+            let (Some(parent), Some(child)) = (position[link.parent], position[link.child]) else { continue };
+            if link.parent == link.child {
+                continue;
+            }
+            let (parent_box, child_box) = ((parent, boxes[link.parent].size), (child, boxes[link.child].size));
+            let from = border_toward(parent_box, center(child_box));
+            let to = border_toward(child_box, center(parent_box));
+            let middle = Point::new(f64::midpoint(from.x, to.x), f64::midpoint(from.y, to.y));
+            edges.push(PlacedEdge { link: link_idx, to_label: straight(from, middle), from_label: straight(middle, to), label_center: middle });
+        }
+        let width = count(columns) * cell_width;
+        Self { tables: placed, edges, origin: Point::zero(), size: Point::new(width, top), offset: Point::zero() }
+    }
+}
+
+fn center((top_left, size): (Point, Point)) -> Point {
+    Point::new(top_left.x + size.x / 2.0, top_left.y + size.y / 2.0)
+}
+
+/// Where the line from a box's center toward `target` leaves the box.
+fn border_toward(rect: (Point, Point), target: Point) -> Point {
+    let middle = center(rect);
+    let (dx, dy) = (target.x - middle.x, target.y - middle.y);
+    let (half_width, half_height) = (rect.1.x / 2.0, rect.1.y / 2.0);
+    let scale_x = if dx.abs() > f64::EPSILON { half_width / dx.abs() } else { f64::INFINITY };
+    let scale_y = if dy.abs() > f64::EPSILON { half_height / dy.abs() } else { f64::INFINITY };
+    let scale = scale_x.min(scale_y).min(1.0);
+    Point::new(middle.x + dx * scale, middle.y + dy * scale)
+}
+
+/// A straight line as a recorded cubic path (controls at a third and two thirds).
+fn straight(from: Point, to: Point) -> Vec<(Point, Point)> {
+    let at = |share: f64| Point::new(from.x + (to.x - from.x) * share, from.y + (to.y - from.y) * share);
+    vec![(from, at(1.0 / 3.0)), (at(2.0 / 3.0), to)]
+}
 
 /// What the layout drew, by the ids given to its nodes and edges.
 #[derive(Default)]
