@@ -13,6 +13,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod diagram;
 pub mod emit;
 pub mod ir;
 pub mod order;

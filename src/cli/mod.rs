@@ -4,6 +4,7 @@
 //! Invariant: only `printer` writes to the terminal; subcommands return text.
 
 mod completions;
+mod diagram;
 mod explain;
 mod generate;
 mod input;
@@ -48,6 +49,7 @@ Examples:
   backbone validate examples/library.json        check a schema, human diagnostics
   backbone validate --format json schemas/*.json one JSON report for several files
   backbone plan examples/library.json            build order and relationship pairs
+  backbone diagram examples/library.json         the model as a Mermaid ER diagram
   backbone generate examples/library.json -o lib the Python backend, into ./lib
   backbone explain FK_COLUMN_NOT_FOUND           what a diagnostic means and how to fix it
   backbone schema > backbone.schema.json         the JSON Schema of the input format
@@ -82,6 +84,12 @@ Exit codes: 0 valid (warnings allowed unless --strict), 1 schema errors, 2 usage
   backbone plan examples/library.json
   backbone plan --format json examples/library.json | jq '.tables[].table'")]
     Plan(plan::PlanArgs),
+    /// Draw the model: tables, columns, keys and relationships (Mermaid, DOT or SVG).
+    #[command(after_help = "Examples:
+  backbone diagram examples/library.json                     Mermaid, for Markdown
+  backbone diagram examples/library.json --format svg -o library.svg
+  backbone diagram examples/library.json --format dot | dot -Tpng > library.png")]
+    Diagram(diagram::DiagramArgs),
     /// Generate the Python backend into a directory, atomically (or compare with --check).
     #[command(after_help = "Examples:
   backbone generate examples/library.json -o library   write or update ./library
@@ -199,6 +207,7 @@ pub fn run(cli: Cli, printer: &mut Printer) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Plan(args) => plan::run(&args, printer),
+        Command::Diagram(args) => diagram::run(&args, printer),
         Command::Generate(args) => generate::run(&args, printer),
         Command::Schema => schema::run(printer),
         Command::Explain(args) => explain::run(&args, printer),

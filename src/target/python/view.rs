@@ -24,6 +24,8 @@ pub struct ProjectView {
     pub summary: String,
     /// The description as one Markdown paragraph.
     pub readme_description: String,
+    /// The README's model section: the Mermaid diagram in a fence (see issue 13).
+    pub readme_model: String,
     /// Runtime requirement lines of pyproject.toml, already quoted.
     pub dependencies: Vec<PyStr>,
     pub default_database_url: PyStr,
@@ -106,6 +108,7 @@ impl ProjectView {
             // A TOML basic string has JSON's escapes, so JSON encoding is a safe TOML literal.
             summary: toml_string(&description),
             readme_description: markdown_text(&description),
+            readme_model: readme_model(schema),
             dependencies,
             default_database_url: PyStr::new(format!("sqlite:///./{}.db", schema.project_name.replace('-', "_"))),
             db_type: schema.db_type.as_str(),
@@ -346,6 +349,22 @@ fn toml_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// The largest diagram GitHub's Mermaid draws (its `maxTextSize`).
+const MERMAID_MAX_CHARS: usize = 50_000;
+
+/// The README's `## Model` section: the Mermaid ER diagram, which GitHub renders, or a
+/// pointer to `backbone diagram` when the diagram is too large for Mermaid to draw.
+fn readme_model(schema: &Schema) -> String {
+    let diagram = crate::diagram::render(schema, crate::diagram::DiagramFormat::Mermaid);
+    if diagram.chars().count() > MERMAID_MAX_CHARS {
+        return format!(
+            "## Model\n\nThe model has {} tables, too many for a Mermaid diagram; draw it with\n`backbone diagram SCHEMA --format svg -o model.svg`.\n",
+            schema.tables.len()
+        );
+    }
+    format!("## Model\n\n```mermaid\n{diagram}```\n")
 }
 
 /// Text safe inside a Markdown paragraph: no HTML, no line structure.
