@@ -15,6 +15,7 @@ use backbone::serve::config::{Config, FailMode, JwtAlgorithm};
 use backbone::serve::{Handle, ManualClock, Server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
+use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -1715,4 +1716,103 @@ async fn a_graceful_shutdown_fails_no_request() {
     assert!(served > 20, "{served} requests served");
     assert!(closed_by_drain > 4, "responses during the drain close their connection ({closed_by_drain})");
     tokio::time::timeout(Duration::from_secs(10), daemon.task).await.unwrap().unwrap().unwrap();
+}
+
+// ---------------------------------------------------------------- TLS
+
+/// Runs openssl with `command` split at spaces (the temporary paths have none).
+fn openssl(command: &str) {
+    let output = std::process::Command::new("openssl").args(command.split(' ')).output().unwrap();
+    assert!(output.status.success(), "openssl {command}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+const EC_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+
+/// A test CA made by openssl (`ca.crt`, `ca.key`).
+fn test_ca(dir: &std::path::Path) -> std::path::PathBuf {
+    let dir = dir.display();
+    openssl(&format!("req -x509 {EC_KEY} -days 2 -subj /CN=backbone-test-CA -keyout {dir}/ca.key -out {dir}/ca.crt"));
+    format!("{dir}/ca.crt").into()
+}
+
+/// A certificate for localhost and 127.0.0.1 signed by the test CA: the PEM files and
+/// the certificate's DER.
+fn leaf_certificate(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    std::fs::write(dir.join(format!("{name}.ext")), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n").unwrap();
+    let dir_text = dir.display();
+    openssl(&format!("req -new {EC_KEY} -subj /CN=backbone-{name} -keyout {dir_text}/{name}.key -out {dir_text}/{name}.csr"));
+    openssl(&format!(
+        "x509 -req -in {dir_text}/{name}.csr -CA {dir_text}/ca.crt -CAkey {dir_text}/ca.key -CAcreateserial -days 2 -extfile {dir_text}/{name}.ext -out {dir_text}/{name}.crt"
+    ));
+    let cert = dir.join(format!("{name}.crt"));
+    let der = rustls::pki_types::CertificateDer::from_pem_file(&cert).unwrap().to_vec();
+    (cert, dir.join(format!("{name}.key")), der)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_terminated_and_the_certificate_reloads() {
+    if std::process::Command::new("openssl").arg("version").stdout(std::process::Stdio::null()).status().is_err() && !required("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca = test_ca(dir.path());
+    let certs: Vec<_> = ["a", "b", "c"].iter().map(|name| leaf_certificate(dir.path(), name)).collect();
+    let (live_cert, live_key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    let install = |idx: usize| {
+        std::fs::copy(&certs[idx].0, &live_cert).unwrap();
+        std::fs::copy(&certs[idx].1, &live_key).unwrap();
+    };
+    install(0);
+    let mut config = config();
+    config.tls_cert_file = Some(live_cert.clone());
+    config.tls_key_file = Some(live_key.clone());
+    config.auth.reload_interval_secs = 1;
+    let daemon = start(config.clone()).await;
+    let trusting = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(0)
+            .tls_info(true)
+            .resolve("localhost", daemon.address)
+            .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())
+    };
+    let https = trusting().build().unwrap();
+    let url = format!("https://localhost:{}/health", daemon.address.port());
+    let served_certificate = || async {
+        let response = https.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.version(), reqwest::Version::HTTP_2, "HTTP/2 by ALPN");
+        response.extensions().get::<reqwest::tls::TlsInfo>().unwrap().peer_certificate().unwrap().to_vec()
+    };
+    assert_eq!(served_certificate().await, certs[0].2, "the configured certificate");
+    assert!(client().get(daemon.url("/health")).send().await.is_err(), "plain HTTP is not answered on the TLS port");
+    let over_http1 = trusting().http1_only().build().unwrap().post(url.replace("/health", "/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!((over_http1.status(), over_http1.version()), (StatusCode::OK, reqwest::Version::HTTP_11), "HTTP/1.1 for a client that offers only it");
+
+    // SIGHUP's path: the handle reloads at once.
+    install(1);
+    daemon.handle.reload_tls().unwrap();
+    assert_eq!(served_certificate().await, certs[1].2, "reloaded on request");
+    // A change of the files is noticed by itself.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    install(2);
+    let mut changed = false;
+    for _ in 0..40 {
+        if served_certificate().await == certs[2].2 {
+            changed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(changed, "the watcher reloaded the changed certificate");
+    // A broken certificate keeps the one in force.
+    std::fs::write(&live_cert, "not a certificate").unwrap();
+    assert!(daemon.handle.reload_tls().is_err());
+    assert_eq!(served_certificate().await, certs[2].2);
+    daemon.stop().await;
+
+    // A certificate without its key is refused at start.
+    config.tls_key_file = None;
+    let refused = Server::bind(config, Arc::new(ManualClock::new(T0_MS))).await.unwrap_err();
+    assert!(refused.contains("--tls-key"), "{refused}");
 }

@@ -42,6 +42,11 @@ pub struct Config {
     /// How long a connection may sit idle between requests, in seconds, before it is
     /// closed (longer than a load balancer's idle timeout, so the balancer closes first).
     pub keep_alive_timeout_secs: u64,
+    /// The PEM certificate chain for TLS; with `tls_key_file`, the API listener speaks
+    /// HTTPS. Both are reloaded on SIGHUP and when either changes.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
     pub limits: InputLimits,
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
@@ -64,6 +69,8 @@ impl Default for Config {
             max_connections: 4096,
             header_timeout_secs: 10,
             keep_alive_timeout_secs: 75,
+            tls_cert_file: None,
+            tls_key_file: None,
             limits: InputLimits::default(),
             auth: AuthConfig::default(),
             rate_limit: RateLimitConfig::default(),

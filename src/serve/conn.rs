@@ -1,4 +1,5 @@
-//! The accept loop: each connection is served by hyper's HTTP/1 connection, watched by
+//! The accept loop: each connection is served by hyper (HTTP/1.1, or HTTP/2 when the
+//! client asks for it; over TLS when configured, see [`super::tls`]), watched by
 //! a registry that enforces a header-read timeout (from the head's first byte), an idle
 //! keep-alive timeout, and a cap on open connections, past which a new connection
 //! closes the one idle the longest (or is refused when every one is busy).
@@ -20,7 +21,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -287,7 +289,14 @@ impl http_body::Body for Guarded {
 
 /// Serves `listener` with `router` until `closing` turns true, then lets every open
 /// connection finish its request and close; returns when none is left.
-pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimits, metrics: Metrics, mut closing: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    metrics: Metrics,
+    tls: Option<Arc<super::tls::Tls>>,
+    mut closing: watch::Receiver<bool>,
+) {
     let registry =
         Arc::new(Registry { epoch: Instant::now(), limits, next_id: AtomicU64::new(0), open: Mutex::new(BTreeMap::new()), left: Notify::new(), metrics });
     let reaper = {
@@ -300,10 +309,12 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             }
         })
     };
-    let mut builder = hyper::server::conn::http1::Builder::new();
+    // HTTP/1.1, and HTTP/2 when the client asks for it (over TLS: by ALPN).
+    let mut builder = auto::Builder::new(TokioExecutor::new());
     // hyper's own header timer is a backstop only: it runs from the moment a connection
     // waits for a head, so it must allow for the idle time before one.
-    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout + limits.keep_alive_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout + limits.keep_alive_timeout);
+    builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     loop {
         let accepted = tokio::select! {
@@ -311,7 +322,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             _ = closing.wait_for(|closing| *closing) => break,
         };
         match accepted {
-            Ok((stream, peer)) => spawn_connection(&registry, &builder, &router, stream, peer, Some(closing.clone())),
+            Ok((stream, peer)) => spawn_connection(&registry, &builder, &router, tls.as_deref(), stream, peer, Some(closing.clone())),
             Err(error) => {
                 // Out of file descriptors or similar: back off instead of spinning.
                 tracing::warn!(error = %error, "accept failed");
@@ -322,7 +333,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
     // Connections the kernel completed before the listener closes are served too (one
     // request each: responses say `Connection: close` while draining), not reset.
     while let Ok(Ok((stream, peer))) = tokio::time::timeout(Duration::ZERO, listener.accept()).await {
-        spawn_connection(&registry, &builder, &router, stream, peer, None);
+        spawn_connection(&registry, &builder, &router, tls.as_deref(), stream, peer, None);
     }
     drop(listener);
     registry.until_empty().await;
@@ -331,8 +342,9 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
 
 fn spawn_connection(
     registry: &Arc<Registry>,
-    builder: &Arc<hyper::server::conn::http1::Builder>,
+    builder: &Arc<auto::Builder<TokioExecutor>>,
     router: &Router,
+    tls: Option<&super::tls::Tls>,
     stream: TcpStream,
     peer: SocketAddr,
     closing: Option<watch::Receiver<bool>>,
@@ -342,9 +354,48 @@ fn spawn_connection(
     let registry = Arc::clone(registry);
     let builder = Arc::clone(builder);
     let router = router.clone();
+    // The certificate in force when the connection arrives.
+    let acceptor = tls.map(super::tls::Tls::acceptor);
     tokio::spawn(async move {
+        let watched = Watched { stream, tracked: Arc::clone(&tracked), registry: Arc::clone(&registry) };
+        let connection = Connection { builder: &builder, router, peer, tracked: &tracked, registry: &registry, closing };
+        match acceptor {
+            None => connection.drive(TokioIo::new(watched)).await,
+            Some(acceptor) => {
+                // The handshake is bounded like a request head, and by the registry.
+                let handshake = tokio::select! {
+                    handshake = tokio::time::timeout(registry.limits.header_timeout, acceptor.accept(watched)) => handshake.ok().and_then(Result::ok),
+                    () = tracked.close.notified() => None,
+                };
+                if let Some(stream) = handshake {
+                    connection.drive(TokioIo::new(stream)).await;
+                }
+            }
+        }
+        registry.leave(id);
+    });
+}
+
+/// One accepted connection, ready to be served over some byte stream.
+struct Connection<'a> {
+    builder: &'a auto::Builder<TokioExecutor>,
+    router: Router,
+    peer: SocketAddr,
+    tracked: &'a Arc<Tracked>,
+    registry: &'a Arc<Registry>,
+    closing: Option<watch::Receiver<bool>>,
+}
+
+impl Connection<'_> {
+    /// Serves requests on `io` until the client leaves, the registry closes the
+    /// connection, or a shutdown lets the request in flight finish.
+    async fn drive<I>(self, io: I)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let Self { builder, router, peer, tracked, registry, closing } = self;
         let service = {
-            let (tracked, registry) = (Arc::clone(&tracked), Arc::clone(&registry));
+            let (tracked, registry) = (Arc::clone(tracked), Arc::clone(registry));
             hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 let in_flight = InFlight::start(&tracked, &registry);
                 let mut request = request.map(Body::new);
@@ -356,7 +407,6 @@ fn spawn_connection(
                 }
             })
         };
-        let io = TokioIo::new(Watched { stream, tracked: Arc::clone(&tracked), registry: Arc::clone(&registry) });
         let connection = builder.serve_connection(io, service);
         tokio::pin!(connection);
         let shutting_down = match closing {
@@ -388,8 +438,7 @@ fn spawn_connection(
                 () = tracked.close.notified() => {}
             }
         }
-        registry.leave(id);
-    });
+    }
 }
 
 #[cfg(test)]

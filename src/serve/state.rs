@@ -37,6 +37,8 @@ pub struct AppState {
     pub draining: AtomicBool,
     /// The connection cap in force (`max_connections`, lowered to fit the fd limit).
     pub connection_cap: usize,
+    /// The certificate the API listener serves, when TLS is configured.
+    pub tls: Option<Arc<super::tls::Tls>>,
     pub served: Served,
     /// The refine pass's provider; `None` when none is configured.
     pub llm: Option<crate::refine::provider::LlmSettings>,
