@@ -61,7 +61,9 @@ fn settings(files: &FileSet) -> BTreeSet<String> {
     let config = file(files, "app/config.py");
     let names: BTreeSet<String> = config.split("os.environ.get(\"").skip(1).filter_map(|rest| rest.split_once('"').map(|(name, _)| name.to_owned())).collect();
     for (path, generated) in files.iter() {
-        let reads = path.ends_with(".py") && path != "app/config.py" && generated.contents.contains("os.environ");
+        let reads = std::path::Path::new(path).extension().is_some_and(|extension| extension == "py")
+            && path != "app/config.py"
+            && generated.contents.contains("os.environ");
         assert!(!reads || path == "tests/conftest.py", "{path} reads the environment itself");
     }
     assert!(names.contains("DATABASE_URL") && names.contains("TEST_DATABASE_URL"), "{names:?}");
