@@ -109,7 +109,7 @@ pub struct ExampleRow {
 
 /// The first table in build order whose key is one autoincrement integer (so the first
 /// row's URL is known, `/1`) and whose required fields all have a value that keeps the
-/// column's constraints; `None` when no table qualifies.
+/// column's constraints (and are no foreign keys); `None` when no table qualifies.
 pub(super) fn example_row(schema: &Schema, order: &BuildOrder) -> Option<ExampleRow> {
     order.tables.iter().find_map(|&table_id| {
         let table = schema.table(table_id);
@@ -118,17 +118,20 @@ pub(super) fn example_row(schema: &Schema, order: &BuildOrder) -> Option<Example
         if key.next().is_some() || !key_column.autoincrement || key_column.ty != ScalarType::Integer {
             return None;
         }
+        // Every field without a default: the required ones must have a value, an
+        // optional one is left out when it has none (or is a foreign key).
         let mut fields = Vec::new();
         for column in &table.columns {
-            let required = !column.nullable && column.default.is_none() && !column.autoincrement;
-            if column.source != ColumnSource::Declared || !required {
+            if column.source != ColumnSource::Declared || column.default.is_some() || column.autoincrement {
                 continue;
             }
-            if column.foreign_key.is_some() {
-                return None;
-            }
+            let value = if column.foreign_key.is_some() { None } else { example_value(column) };
             let name = serde_json::Value::String(column.name.to_string());
-            fields.push(format!("{name}: {}", example_value(column)?));
+            match value {
+                Some(value) => fields.push(format!("{name}: {value}")),
+                None if column.nullable => {}
+                None => return None,
+            }
         }
         Some(ExampleRow {
             path: format!("/api/v1/{}", table.name),
