@@ -1,10 +1,14 @@
 //! Runs what backbone generates: for every example (and `tests/backend/edge_cases.json`),
 //! the generated project passes `ruff check`, `ruff format --check` and `mypy`; its
-//! migration goes up, down and up again, its own pytest suite passes, and the black-box
+//! migration goes up, down and up again, its own pytest suite passes without a warning
+//! and leaves the rows of the app's database (`tests/backend/rows.py`) in place, and the black-box
 //! HTTP walk with a schemathesis run (`tests/backend/walk.py`) passes against the served
 //! app, on SQLite, PostgreSQL and MariaDB (fresh databases). With `CI=true` the
 //! PostgreSQL and MariaDB legs are mandatory; elsewhere they are skipped (with a note)
 //! when the server does not answer.
+//!
+//! The README's walk-through of the generated project is followed literally on SQLite
+//! (`readme_walk_through_*`): migrate, run its tests, serve, create a row, read it back.
 //!
 //! The Python tools come from the venv that `scripts/python-env` builds and caches.
 
@@ -51,9 +55,15 @@ fn schema_path(example: &str) -> PathBuf {
     if own.exists() { own } else { Path::new("examples").join(format!("{example}.json")) }
 }
 
-/// Generates the document at `path` into a fresh directory named for `example`, and
-/// returns the directory.
-fn generate_document(example: &str, path: &Path) -> PathBuf {
+/// Generates `example` into a fresh directory of its own (`tag` tells apart the tests
+/// of one example) and returns it.
+fn generate(example: &str, tag: &str) -> PathBuf {
+    generate_document(example, &schema_path(example), tag)
+}
+
+/// Generates the document at `path` into a fresh directory named for `example` and
+/// `tag`, and returns the directory.
+fn generate_document(example: &str, path: &Path, tag: &str) -> PathBuf {
     let source = Source::new(path.display().to_string(), std::fs::read_to_string(path).expect("readable example"));
     let compilation = compile(&source, &CompileOptions::default());
     let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{example} is invalid"));
@@ -67,7 +77,7 @@ fn generate_document(example: &str, path: &Path) -> PathBuf {
         refine::apply(schema, &review.accepted)
     });
     let schema = refined.as_ref().unwrap_or(schema);
-    let out = std::env::temp_dir().join(format!("backbone-backend-{example}-{}", std::process::id()));
+    let out = std::env::temp_dir().join(format!("backbone-backend-{example}-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     for (relative, file) in python::render(schema, order).iter() {
         let target = out.join(relative);
@@ -111,15 +121,38 @@ fn migrate_up_down_up(project: &Path, url: &str) {
     alembic(project, url, &["upgrade", "head"]);
 }
 
-/// The generated project's own test suite against `url`.
+/// The generated project's own test suite, with `url` as the app's database: the tests
+/// run on a database of their own, and warnings are errors (the user sees none).
 fn pytest(project: &Path, url: &str) {
     let output = Command::new(python())
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"])
         .current_dir(project)
         .env("DATABASE_URL", url)
+        .env_remove("TEST_DATABASE_URL")
         .output()
         .expect("run pytest");
     must_succeed(&format!("the generated tests on {url}"), &output);
+}
+
+/// `tests/backend/rows.py`: `insert` rows into the app's database at `url`, or `count` them.
+fn rows(project: &Path, url: &str, command: &str) -> String {
+    let output = Command::new(python()).arg("tests/backend/rows.py").arg(project).arg(command).env("DATABASE_URL", url).output().expect("run rows.py");
+    must_succeed(&format!("rows.py {command} on {url}"), &output);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The app's database at `url` is migrated and holds rows; the generated tests, run with
+/// the same environment, leave every one of them (and the migration) in place.
+fn tests_keep_the_apps_rows(project: &Path, url: &str) {
+    rows(project, url, "insert");
+    let before = rows(project, url, "count");
+    let counts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&before).expect("rows.py prints a JSON object");
+    assert!(counts.values().any(|count| count.as_u64().is_some_and(|count| count > 0)), "rows.py inserted nothing: {before}");
+    pytest(project, url);
+    assert_eq!(rows(project, url, "count"), before, "the generated tests changed the app's database at {url}");
+    // The migration is still recorded and still current: upgrading is a no-op that works.
+    alembic(project, url, &["upgrade", "head"]);
+    assert_eq!(rows(project, url, "count"), before);
 }
 
 /// `tests/backend/walk.py` (the HTTP walk, then schemathesis) against a fresh,
@@ -144,7 +177,7 @@ fn run_example(example: &str) {
 /// Lints and imports the project generated from the document at `schema`; with
 /// `databases`, also migrates it, runs its tests and walks it on every database.
 fn run_project(example: &str, schema: &Path, databases: bool) {
-    let project = generate_document(example, schema);
+    let project = generate_document(example, schema, "run");
     let check = |args: &[&str], tool_name: &str| {
         let output = Command::new(tool(tool_name)).args(args).current_dir(&project).output().expect("run a linter");
         must_succeed(&format!("{tool_name} {} on {example}", args.join(" ")), &output);
@@ -159,11 +192,12 @@ fn run_project(example: &str, schema: &Path, databases: bool) {
         return;
     }
 
-    // The generated tests leave their database without tables (but with alembic's
-    // version): the walk gets a database of its own.
-    let sqlite = format!("sqlite:///{}", project.join("test.db").display());
+    // The app's database keeps its rows through the generated tests; the walk, which
+    // counts rows, gets a database of its own.
+    let sqlite = format!("sqlite:///{}", project.join("app.db").display());
     migrate_up_down_up(&project, &sqlite);
-    pytest(&project, &sqlite);
+    tests_keep_the_apps_rows(&project, &sqlite);
+    assert!(!project.join("app_test.db").exists(), "the generated tests left their database behind");
     walk(&project, schema, &format!("sqlite:///{}", project.join("walk.db").display()));
     for kind in ["postgresql", "mariadb"] {
         if !database_leg(kind) {
@@ -172,8 +206,11 @@ fn run_project(example: &str, schema: &Path, databases: bool) {
         let name = format!("bb_{example}_{}", std::process::id());
         let url = fresh_database(kind, &name);
         migrate_up_down_up(&project, &url);
-        pytest(&project, &url);
+        tests_keep_the_apps_rows(&project, &url);
         drop_database(kind, &name);
+        // The tests dropped the database they created (`<name>_test`).
+        let leftover = Command::new(python()).args(["tests/backend/databases.py", "exists", kind, &format!("{name}_test")]).status().expect("run databases.py");
+        assert_eq!(leftover.code(), Some(1), "the generated tests left {name}_test behind on {kind}");
         let walk_name = format!("{name}_walk");
         let walk_url = fresh_database(kind, &walk_name);
         walk(&project, schema, &walk_url);
@@ -205,6 +242,84 @@ backend_tests!(hostile_names);
 // The library with a refinement applied (tests/fixtures/refinements/library.json): the
 // generated API and its tests enforce the refined constraints on every database.
 backend_tests!(library_refined);
+
+/// The fenced `sh` blocks of the README section headed `## {heading}`.
+fn readme_blocks(readme: &str, heading: &str) -> Vec<String> {
+    let section = readme.split(&format!("\n## {heading}\n")).nth(1).unwrap_or_else(|| panic!("the README has no section {heading}"));
+    let section = section.split("\n## ").next().unwrap_or(section);
+    section.split("```sh\n").skip(1).map(|block| block.split("```").next().unwrap_or(block).to_owned()).collect()
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("bind a loopback port").port()
+}
+
+/// The README's walk-through, followed literally in the generated project: its first
+/// block (migrate, run the tests, serve) in one shell, the server in the background,
+/// then its second block (create a row, read it back) — with the venv's tools first on
+/// PATH, as after the README's set-up, and another port than 8000, which may be taken
+/// on a shared machine. The row reads back exactly as created, the tests pass, and the
+/// app's database keeps the row while the tests' database is gone.
+fn follow_the_readme(example: &str) {
+    let project = generate(example, "readme");
+    let readme = std::fs::read_to_string(project.join("README.md")).expect("a README");
+    let blocks = readme_blocks(&readme, "Walk-through");
+    assert_eq!(blocks.len(), 2, "the walk-through has a serving block and a calling block:\n{readme}");
+    let port = free_port().to_string();
+    let with_port = |text: &str| text.replace("--port 8000", &format!("--port {port}")).replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"));
+    let serving = with_port(&blocks[0]);
+    let (setup, serve) = serving.trim_end().rsplit_once('\n').expect("commands, then the server");
+    assert!(serve.starts_with("uvicorn "), "the block ends by serving: {serve}");
+    let calls: Vec<String> = with_port(&blocks[1]).lines().map(str::to_owned).collect();
+    assert_eq!(calls.len(), 2, "a POST and a GET: {calls:?}");
+    let script = format!(
+        "set -eu\n{setup}\n{serve} >server.log 2>&1 &\nserver=$!\ntrap 'kill $server' EXIT\n\
+         for _ in $(seq 150); do curl -fsS http://127.0.0.1:{port}/health >/dev/null 2>&1 && break; sleep 0.1; done\n\
+         echo '--- POST'\n{}\necho\necho '--- GET'\n{}\necho\n",
+        calls[0], calls[1]
+    );
+    let bin = python().parent().expect("the venv's bin");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&project)
+        .env("PATH", path)
+        .env_remove("DATABASE_URL")
+        .env_remove("TEST_DATABASE_URL")
+        .output()
+        .expect("run bash");
+    must_succeed(&format!("the README walk-through of {example}"), &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" passed"), "the tests ran:\n{stdout}");
+    let (_, answers) = stdout.split_once("--- POST\n").expect("the POST ran");
+    let (created, read) = answers.split_once("--- GET\n").expect("the GET ran");
+    let created: serde_json::Value = serde_json::from_str(created.trim()).unwrap_or_else(|_| panic!("the POST answers a row: {created}"));
+    let read: serde_json::Value = serde_json::from_str(read.trim()).unwrap_or_else(|_| panic!("the GET answers a row: {read}"));
+    assert_eq!(created, read, "the row reads back as created");
+    let body = calls[0].rsplit_once(" -d '").expect("a body").1.trim_end().strip_suffix('\'').expect("a quoted body").replace("'\\''", "'");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("the body is JSON");
+    for (field, value) in body.as_object().expect("an object") {
+        assert_eq!(created.get(field), Some(value), "{field} was stored as sent");
+    }
+    let database = readme.lines().find_map(|line| line.strip_prefix("export DATABASE_URL=sqlite:///")).expect("the walk-through's SQLite file");
+    assert!(project.join(database).exists(), "the app's database {database} is there");
+    let test_database = database.replace(".db", "_test.db");
+    assert!(!project.join(&test_database).exists(), "the tests dropped {test_database}");
+    let _ = std::fs::remove_dir_all(&project);
+}
+
+#[test]
+fn readme_walk_through_library() {
+    follow_the_readme("library");
+}
+
+// Declared for MariaDB: the walk-through still runs on SQLite.
+#[test]
+fn readme_walk_through_ecommerce() {
+    follow_the_readme("ecommerce");
+}
 
 #[path = "support/random_names.rs"]
 mod random_names;

@@ -15,6 +15,7 @@ use backbone::serve::config::{Config, FailMode, JwtAlgorithm};
 use backbone::serve::{Handle, ManualClock, Server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
+use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -1219,4 +1220,599 @@ async fn a_refine_call_holds_a_worker_like_a_compilation() {
     assert_eq!(plain.status(), StatusCode::SERVICE_UNAVAILABLE, "the only worker is waiting for the LLM");
     assert_eq!(refined.unwrap().status(), StatusCode::OK);
     daemon.stop().await;
+}
+
+// ---------------------------------------------------------------- under attack
+
+/// The number of series in a scrape (sample lines, not comments).
+fn series_count(scrape: &str) -> usize {
+    scrape.lines().filter(|line| !line.is_empty() && !line.starts_with('#')).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metric_labels_are_a_closed_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = start_with_clock(auth_config(dir.path()), Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let flood = |round: usize, count: usize| {
+        let http = http.clone();
+        let base = daemon.base.clone();
+        async move {
+            for idx in 0..count {
+                let tag = format!("{round}x{idx}");
+                let method = reqwest::Method::from_bytes(format!("M{tag}").as_bytes()).unwrap();
+                http.request(method.clone(), format!("{base}/nope/{tag}")).send().await.unwrap();
+                http.request(method, format!("{base}/api/v1/validate")).send().await.unwrap();
+                http.get(format!("{base}/path/{tag}?q={tag}")).header(format!("x-made-up-{tag}").as_str(), tag.as_str()).send().await.unwrap();
+                http.post(format!("{base}/api/v1/validate")).header("x-api-key", format!("guess-{tag}")).body(TINY).send().await.unwrap();
+                http.post(format!("{base}/api/v1/status")).header("authorization", format!("Bearer {tag}")).send().await.unwrap();
+            }
+        }
+    };
+    // A first round creates the series the closed sets allow (other, unmatched, 401, …).
+    flood(0, 30).await;
+    http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let before = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    flood(1, 600).await;
+    let after = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let series = |scrape: &str| {
+        scrape
+            .lines()
+            .filter(|line| line.starts_with("backbone_"))
+            .map(|line| line.rsplit_once(' ').unwrap().0.to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let (before_set, after_set) = (series(&before), series(&after));
+    let added: Vec<_> = after_set.difference(&before_set).collect();
+    assert!(added.is_empty(), "3,000 made-up methods, paths, keys, tokens and headers create no series: {added:?}");
+    assert_eq!(series_count(&before), series_count(&after));
+    assert!(after.contains("backbone_http_requests_total{method=\"other\",route=\"unmatched\",status=\"404\"}"), "{after}");
+    assert!(!after.contains("M1x"), "no made-up method is a label");
+    assert!(!after.contains("/nope/"), "no raw path is a label");
+    assert!(after.len() < before.len() + 2000, "the scrape does not grow: {} -> {} bytes", before.len(), after.len());
+    daemon.stop().await;
+}
+
+/// `backbone serve` as a child process with its open-file limit lowered to `nofile`.
+struct ChildDaemon {
+    child: std::process::Child,
+    base: String,
+    address: std::net::SocketAddr,
+}
+
+impl ChildDaemon {
+    async fn start(nofile: u32, args: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin!("backbone"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log", "error"])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let address: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let daemon = Self { child, base: format!("http://{address}"), address };
+        for _ in 0..100 {
+            if fresh_client().get(daemon.url("/health")).send().await.is_ok() {
+                return daemon;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the child daemon does not answer");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Resident memory in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status.lines().find_map(|line| line.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").trim().parse().unwrap()
+    }
+}
+
+impl Drop for ChildDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client that opens a new connection per request.
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(5)).pool_max_idle_per_host(0).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_labels_leave_memory_flat() {
+    let daemon = ChildDaemon::start(1024, &[]).await;
+    let http = client();
+    let flood = |round: usize, count: usize| {
+        let http = http.clone();
+        let base = daemon.base.clone();
+        async move {
+            for idx in 0..count {
+                let method = reqwest::Method::from_bytes(format!("VERB{round}x{idx}").as_bytes()).unwrap();
+                http.request(method, format!("{base}/p/{round}/{idx}")).header("x-api-key", format!("k{idx}")).send().await.unwrap();
+            }
+        }
+    };
+    flood(0, 1000).await;
+    let before = daemon.rss_kib();
+    flood(1, 5000).await;
+    let after = daemon.rss_kib();
+    // Before the labels were closed, 20,000 such requests took the process from 10 MB to 214 MB.
+    assert!(after < before + 8 * 1024, "resident memory {before} KiB -> {after} KiB after 5,000 made-up methods and paths");
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(series_count(&scrape) < 400, "{} series", series_count(&scrape));
+}
+
+/// Opens a connection and sends half a request head.
+async fn half_open(address: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Slow: ").await.unwrap();
+    stream
+}
+
+/// Whether the daemon closed `stream` within `within` (EOF or reset, after any response).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    let mut buffer = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_connections_past_the_cap_never_starve_health() {
+    // 128 file descriptors: the cap fits under them (128 less a reserve of 64).
+    let daemon = ChildDaemon::start(128, &["--header-timeout", "2", "--keep-alive-timeout", "1"]).await;
+    let status: Value = fresh_client().get(daemon.url("/api/v1/status")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status["connections"], json!({"max": 64, "header_timeout_secs": 2, "keep_alive_timeout_secs": 1}));
+
+    // Three times the cap of half-sent heads: without the cap they would take every
+    // descriptor the daemon has.
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        held.push(half_open(daemon.address).await);
+    }
+    let http = fresh_client();
+    for attempt in 0..20 {
+        let started = std::time::Instant::now();
+        let response = http.get(daemon.url("/health")).send().await.unwrap_or_else(|error| panic!("health attempt {attempt}: {error}"));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(started.elapsed() < Duration::from_secs(1), "health answered in {:?}", started.elapsed());
+    }
+    // The oldest half-open connections were closed to make room.
+    assert!(closed_within(&mut held[0], Duration::from_millis(500)).await, "the oldest idle connection was evicted");
+    // A half-sent head is closed after the header timeout, even while it trickles.
+    let mut slow = half_open(daemon.address).await;
+    let trickle_started = std::time::Instant::now();
+    let mut closed = false;
+    while trickle_started.elapsed() < Duration::from_secs(4) {
+        if slow.write_all(b"a").await.is_err() {
+            closed = true;
+            break;
+        }
+        if closed_within(&mut slow, Duration::from_millis(200)).await {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "a trickling head is cut off");
+    assert!(trickle_started.elapsed() >= Duration::from_millis(1500), "not before the header timeout: {:?}", trickle_started.elapsed());
+    // An idle keep-alive connection is closed after the keep-alive timeout.
+    let mut idle = tokio::net::TcpStream::connect(daemon.address).await.unwrap();
+    idle.write_all(b"GET /health/liveness HTTP/1.1\r\nHost: test\r\n\r\n").await.unwrap();
+    let mut answer = [0u8; 2048];
+    let read = idle.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"));
+    assert!(closed_within(&mut idle, Duration::from_secs(3)).await, "an idle keep-alive connection is closed");
+    drop(held);
+    let scrape = fresh_client().get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for reason in ["evicted", "header_timeout", "idle_timeout"] {
+        let count = sample(&scrape, &format!("backbone_connections_dropped_total{{reason=\"{reason}\"}}")).unwrap();
+        assert!(count >= 1.0, "{reason}: {count}");
+    }
+}
+
+/// A redis-server of the test's own on a free port, stopped and started at will (the
+/// shared one on 6379 is never touched).
+struct PrivateRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    /// `None` (with a note) when redis-server is not installed and CI is not set.
+    fn new() -> Option<Self> {
+        let installed = std::process::Command::new("redis-server").arg("--version").stdout(std::process::Stdio::null()).status().is_ok();
+        if !installed && !required("redis-server") {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Some(Self { port, child: None })
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn start(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server does not start");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn readiness_becomes(http: &reqwest::Client, daemon: &Daemon, wanted: StatusCode, within: Duration) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let status = http.get(daemon.url("/health/readiness")).send().await.unwrap().status();
+        if status == wanted {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "readiness is still {status} after {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_probes_the_store_and_heals_when_redis_returns() {
+    let Some(mut redis) = PrivateRedis::new() else { return };
+    let mut config = config();
+    config.rate_limit.store = redis.url();
+    config.rate_limit.fail = FailMode::Closed;
+    let daemon = start(config).await;
+    let http = client();
+    // Redis is not running yet: not ready from the first probe on.
+    let first = http.get(daemon.url("/health/readiness")).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(first.json::<Value>().await.unwrap()["reason"], "rate-limit store unreachable");
+    redis.start();
+    // Only readiness is asked (as Kubernetes does): it heals by itself.
+    readiness_becomes(&http, &daemon, StatusCode::OK, Duration::from_secs(8)).await;
+    assert_eq!(http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK);
+    redis.stop();
+    readiness_becomes(&http, &daemon, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(3)).await;
+    assert_eq!(http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    redis.start();
+    readiness_becomes(&http, &daemon, StatusCode::OK, Duration::from_secs(8)).await;
+    assert_eq!(http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK, "limits enforced again");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_store_is_reconnected_with_backoff_and_requests_do_not_wait() {
+    let Some(mut redis) = PrivateRedis::new() else { return };
+    redis.start();
+    let mut config = config();
+    config.rate_limit.store = redis.url();
+    let open = start(config.clone()).await;
+    config.rate_limit.fail = FailMode::Closed;
+    let closed = start(config).await;
+    let http = client();
+    for daemon in [&open, &closed] {
+        assert_eq!(http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status(), StatusCode::OK);
+    }
+    redis.stop();
+    // Something that counts connection attempts takes Redis' port and hangs up at once.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", redis.port)).await.unwrap();
+    let connects = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&connects);
+    let accepting = tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let started = std::time::Instant::now();
+    let mut latencies = Vec::new();
+    while started.elapsed() < Duration::from_secs(3) {
+        for (daemon, expected) in [(&open, StatusCode::OK), (&closed, StatusCode::SERVICE_UNAVAILABLE)] {
+            let sent = std::time::Instant::now();
+            let status = http.post(daemon.url("/api/v1/validate")).body(TINY).send().await.unwrap().status();
+            latencies.push(sent.elapsed());
+            assert_eq!(status, expected);
+        }
+    }
+    accepting.abort();
+    let attempts = connects.load(std::sync::atomic::Ordering::SeqCst);
+    // Backoff 0.5 s, 1 s, 2 s: about three attempts per daemon in 3 s, not one a request.
+    assert!(attempts <= 10, "{attempts} connection attempts for {} requests", latencies.len());
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    assert!(latencies.len() > 40, "{} requests in 3 s", latencies.len());
+    assert!(median < Duration::from_millis(50), "requests follow the fail mode at once: median {median:?}");
+    open.stop().await;
+    closed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_and_the_tokens_issued_for_it_share_one_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = auth_config(dir.path());
+    config.rate_limit.authenticated_per_minute = 5;
+    let daemon = start_with_clock(config, Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let issued = http.post(daemon.url("/api/v1/token")).header("x-api-key", "ci-secret-key").send().await.unwrap();
+    assert_eq!(limit_headers(&issued).1, 4, "the token request counts for the key");
+    let token = issued.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let with_key = || http.post(daemon.url("/api/v1/validate")).header("x-api-key", "ci-secret-key").body(TINY);
+    let with_token = || http.post(daemon.url("/api/v1/validate")).header("authorization", format!("Bearer {token}")).body(TINY);
+    let mut remaining = Vec::new();
+    for request in [with_token(), with_key(), with_token(), with_key()] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        remaining.push(limit_headers(&response).1);
+    }
+    assert_eq!(remaining, [3, 2, 1, 0], "one quota, whichever credential");
+    assert_eq!(with_token().send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(with_key().send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    // A token cannot renew itself, and dies with its key.
+    daemon.clock.advance(Duration::from_secs(60));
+    let renewed = http.post(daemon.url("/api/v1/token")).header("authorization", format!("Bearer {token}")).send().await.unwrap();
+    assert_eq!(renewed.status(), StatusCode::UNAUTHORIZED);
+    std::fs::write(dir.path().join("keys.toml"), "").unwrap();
+    daemon.handle.reload_keys().unwrap();
+    let revoked = with_token().send().await.unwrap();
+    assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
+    assert!(revoked.text().await.unwrap().contains("revoked_key"));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_not_yet_valid_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = start_with_clock(auth_config(dir.path()), Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let now = now_secs();
+    let claims = |extra: Value| {
+        let mut claims = json!({"sub": "alice", "exp": now + 900, "iss": "backbone-test", "aud": "backbone-api"});
+        claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        hs_token(&claims, HS_SECRET)
+    };
+    let bearer = |token: String| http.post(daemon.url("/api/v1/validate")).header("authorization", format!("Bearer {token}")).body(TINY);
+    for (extra, expected, what) in [
+        (json!({"nbf": now + 600}), StatusCode::UNAUTHORIZED, "nbf in ten minutes"),
+        (json!({"iat": now + 600}), StatusCode::UNAUTHORIZED, "issued ten minutes from now"),
+        (json!({"nbf": now - 10, "iat": now - 10}), StatusCode::OK, "valid since ten seconds"),
+        (json!({"nbf": now + 2, "iat": now + 2}), StatusCode::OK, "two seconds of skew are allowed"),
+    ] {
+        assert_eq!(bearer(claims(extra)).send().await.unwrap().status(), expected, "{what}");
+    }
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&scrape, "backbone_auth_failures_total{reason=\"not_yet_valid\"}"), Some(1.0));
+    assert_eq!(sample(&scrape, "backbone_auth_failures_total{reason=\"issued_in_future\"}"), Some(1.0));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_presented_credential_must_be_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = start_with_clock(auth_config(dir.path()), Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let good_token = hs_token(&json!({"sub": "alice", "exp": now_secs() + 300, "iss": "backbone-test", "aud": "backbone-api"}), HS_SECRET);
+    let status = |request: reqwest::RequestBuilder| async move { request.body(TINY).send().await.unwrap().status() };
+    let validate = || http.post(daemon.url("/api/v1/validate"));
+    assert_eq!(status(validate().header("x-api-key", "ci-secret-key").header("authorization", "Bearer garbage")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(validate().header("x-api-key", "ci-secret-key").header("authorization", "Basic Y2k6eA==")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(validate().header("x-api-key", "wrong").header("authorization", format!("Bearer {good_token}"))).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(validate().header("x-api-key", "ci-secret-key").header("x-api-key", "wrong")).await, StatusCode::UNAUTHORIZED, "two keys");
+    assert_eq!(status(validate().header("x-api-key", "ci-secret-key").header("authorization", format!("Bearer {good_token}"))).await, StatusCode::OK);
+    // On open routes too: a bad credential is never ignored.
+    assert_eq!(http.get(daemon.url("/api/v1/status")).header("authorization", "Bearer garbage").send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_authentication_is_limited_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = auth_config(dir.path());
+    config.rate_limit.public_per_minute = 5;
+    config.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+    let daemon = start_with_clock(config, Arc::new(ManualClock::new(now_secs() * 1000))).await;
+    let http = client();
+    let attempt = |key: &str, from: &str| {
+        http.post(daemon.url("/api/v1/validate")).header("x-api-key", key.to_owned()).header("x-forwarded-for", from.to_owned()).body(TINY)
+    };
+    for guess in 0..5 {
+        assert_eq!(attempt(&format!("guess-{guess}"), "203.0.113.9").send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "guess {guess}");
+    }
+    let refused = attempt("guess-5", "203.0.113.9").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "the sixth failure in a minute");
+    assert!(header(&refused, "retry-after").parse::<u64>().unwrap() <= 60);
+    assert_eq!(header(&refused, "x-ratelimit-tier"), "public");
+    // Past the quota nothing is verified, so the right key is no oracle.
+    assert_eq!(attempt("ci-secret-key", "203.0.113.9").send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address is not affected, nor open routes without credentials.
+    assert_eq!(attempt("ci-secret-key", "203.0.113.10").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(http.get(daemon.url("/health")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap().status(), StatusCode::OK);
+    let scrape = http.get(daemon.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(sample(&scrape, "backbone_auth_failures_total{reason=\"invalid_key\"}"), Some(5.0), "the refused attempts were not verified");
+    assert!(sample(&scrape, "backbone_rate_limit_rejections_total{tier=\"public\"}").unwrap() >= 2.0);
+    daemon.clock.advance(Duration::from_secs(60));
+    assert_eq!(attempt("ci-secret-key", "203.0.113.9").send().await.unwrap().status(), StatusCode::OK, "the next window");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_fails_no_request() {
+    let mut config = config();
+    config.rate_limit.enabled = false;
+    config.drain_delay_ms = 1500;
+    let daemon = start(config).await;
+    let url = daemon.url("/api/v1/validate");
+    let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Keep-alive clients sending requests back to back until the listener is gone.
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, draining) = (url.clone(), Arc::clone(&draining));
+            tokio::spawn(async move {
+                let http = client();
+                let (mut served, mut closed_by_drain, mut failed) = (0, 0, Vec::new());
+                let started = std::time::Instant::now();
+                while started.elapsed() < Duration::from_secs(6) {
+                    let during_drain = draining.load(std::sync::atomic::Ordering::SeqCst);
+                    match http.post(&url).body(TINY).send().await {
+                        Ok(response) => {
+                            assert_eq!(response.status(), StatusCode::OK);
+                            if during_drain && response.headers().get("connection").is_some_and(|value| value == "close") {
+                                closed_by_drain += 1;
+                            }
+                            served += 1;
+                        }
+                        // The listener closed: a load balancer would have stopped sending.
+                        Err(error) if error.is_connect() => break,
+                        Err(error) => failed.push(error.to_string()),
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                (served, closed_by_drain, failed)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    draining.store(true, std::sync::atomic::Ordering::SeqCst);
+    daemon.handle.shutdown();
+    let (mut served, mut closed_by_drain) = (0, 0);
+    for client in clients {
+        let (count, closing, failed) = client.await.unwrap();
+        assert!(failed.is_empty(), "failed requests during the shutdown: {failed:?}");
+        served += count;
+        closed_by_drain += closing;
+    }
+    assert!(served > 20, "{served} requests served");
+    assert!(closed_by_drain > 4, "responses during the drain close their connection ({closed_by_drain})");
+    tokio::time::timeout(Duration::from_secs(10), daemon.task).await.unwrap().unwrap().unwrap();
+}
+
+// ---------------------------------------------------------------- TLS
+
+/// Runs openssl with `command` split at spaces (the temporary paths have none).
+fn openssl(command: &str) {
+    let output = std::process::Command::new("openssl").args(command.split(' ')).output().unwrap();
+    assert!(output.status.success(), "openssl {command}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+const EC_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+
+/// A test CA made by openssl (`ca.crt`, `ca.key`).
+fn test_ca(dir: &std::path::Path) -> std::path::PathBuf {
+    let dir = dir.display();
+    openssl(&format!("req -x509 {EC_KEY} -days 2 -subj /CN=backbone-test-CA -keyout {dir}/ca.key -out {dir}/ca.crt"));
+    format!("{dir}/ca.crt").into()
+}
+
+/// A certificate for localhost and 127.0.0.1 signed by the test CA: the PEM files and
+/// the certificate's DER.
+fn leaf_certificate(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    std::fs::write(dir.join(format!("{name}.ext")), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n").unwrap();
+    let dir_text = dir.display();
+    openssl(&format!("req -new {EC_KEY} -subj /CN=backbone-{name} -keyout {dir_text}/{name}.key -out {dir_text}/{name}.csr"));
+    openssl(&format!(
+        "x509 -req -in {dir_text}/{name}.csr -CA {dir_text}/ca.crt -CAkey {dir_text}/ca.key -CAcreateserial -days 2 -extfile {dir_text}/{name}.ext -out {dir_text}/{name}.crt"
+    ));
+    let cert = dir.join(format!("{name}.crt"));
+    let der = rustls::pki_types::CertificateDer::from_pem_file(&cert).unwrap().to_vec();
+    (cert, dir.join(format!("{name}.key")), der)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_terminated_and_the_certificate_reloads() {
+    if std::process::Command::new("openssl").arg("version").stdout(std::process::Stdio::null()).status().is_err() && !required("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca = test_ca(dir.path());
+    let certs: Vec<_> = ["a", "b", "c"].iter().map(|name| leaf_certificate(dir.path(), name)).collect();
+    let (live_cert, live_key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    let install = |idx: usize| {
+        std::fs::copy(&certs[idx].0, &live_cert).unwrap();
+        std::fs::copy(&certs[idx].1, &live_key).unwrap();
+    };
+    install(0);
+    let mut config = config();
+    config.tls_cert_file = Some(live_cert.clone());
+    config.tls_key_file = Some(live_key.clone());
+    config.auth.reload_interval_secs = 1;
+    let daemon = start(config.clone()).await;
+    let trusting = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(0)
+            .tls_info(true)
+            .resolve("localhost", daemon.address)
+            .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())
+    };
+    let https = trusting().build().unwrap();
+    let url = format!("https://localhost:{}/health", daemon.address.port());
+    let served_certificate = || async {
+        let response = https.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.version(), reqwest::Version::HTTP_2, "HTTP/2 by ALPN");
+        response.extensions().get::<reqwest::tls::TlsInfo>().unwrap().peer_certificate().unwrap().to_vec()
+    };
+    assert_eq!(served_certificate().await, certs[0].2, "the configured certificate");
+    assert!(client().get(daemon.url("/health")).send().await.is_err(), "plain HTTP is not answered on the TLS port");
+    let over_http1 = trusting().http1_only().build().unwrap().post(url.replace("/health", "/api/v1/validate")).body(TINY).send().await.unwrap();
+    assert_eq!((over_http1.status(), over_http1.version()), (StatusCode::OK, reqwest::Version::HTTP_11), "HTTP/1.1 for a client that offers only it");
+
+    // SIGHUP's path: the handle reloads at once.
+    install(1);
+    daemon.handle.reload_tls().unwrap();
+    assert_eq!(served_certificate().await, certs[1].2, "reloaded on request");
+    // A change of the files is noticed by itself.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    install(2);
+    let mut changed = false;
+    for _ in 0..40 {
+        if served_certificate().await == certs[2].2 {
+            changed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(changed, "the watcher reloaded the changed certificate");
+    // A broken certificate keeps the one in force.
+    std::fs::write(&live_cert, "not a certificate").unwrap();
+    assert!(daemon.handle.reload_tls().is_err());
+    assert_eq!(served_certificate().await, certs[2].2);
+    daemon.stop().await;
+
+    // A certificate without its key is refused at start.
+    config.tls_key_file = None;
+    let refused = Server::bind(config, Arc::new(ManualClock::new(T0_MS))).await.unwrap_err();
+    assert!(refused.contains("--tls-key"), "{refused}");
 }

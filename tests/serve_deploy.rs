@@ -91,6 +91,17 @@ fn the_kubernetes_manifests_fit_together() {
     assert_eq!(hpa["spec"]["scaleTargetRef"]["kind"], "Deployment");
     let service = yaml("deploy/k8s/service.yaml");
     assert_eq!(service["spec"]["selector"], deployment["spec"]["selector"]["matchLabels"]);
+    let pdb = yaml("deploy/k8s/pdb.yaml");
+    assert_eq!(pdb["apiVersion"], "policy/v1");
+    assert_eq!(pdb["spec"]["selector"]["matchLabels"], deployment["spec"]["selector"]["matchLabels"]);
+    let min_available = pdb["spec"]["minAvailable"].as_u64().unwrap();
+    assert!(min_available >= 1 && min_available < deployment["spec"]["replicas"].as_u64().unwrap(), "a drain can always proceed");
+    let ingress = yaml("deploy/k8s/ingress.yaml");
+    assert_eq!(ingress["apiVersion"], "networking.k8s.io/v1");
+    assert!(ingress["spec"]["tls"][0]["secretName"].is_string(), "TLS from a Secret");
+    let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+    assert_eq!(backend["name"], service["metadata"]["name"]);
+    assert_eq!(backend["port"]["name"], service["spec"]["ports"][0]["name"]);
     let kustomization = yaml("deploy/k8s/kustomization.yaml");
     for resource in kustomization["resources"].as_sequence().unwrap() {
         assert!(Path::new("deploy/k8s").join(resource.as_str().unwrap()).exists(), "{resource:?}");
@@ -100,7 +111,7 @@ fn the_kubernetes_manifests_fit_together() {
         .flat_map(|path| yaml_documents(path))
         .filter_map(|document| document["kind"].as_str().map(str::to_owned))
         .collect();
-    for kind in ["Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler"] {
+    for kind in ["Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress"] {
         assert!(kinds.contains(kind), "{kind} in {kinds:?}");
     }
 }

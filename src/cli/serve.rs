@@ -49,6 +49,21 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get after the listener closes [default: 30].
     #[arg(long, env = "BACKBONE_SHUTDOWN_TIMEOUT", value_name = "SECS")]
     pub shutdown_timeout: Option<u64>,
+    /// Most open connections; past it the longest-idle one is closed [default: 4096].
+    #[arg(long, env = "BACKBONE_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Seconds a client may take to send a request head, from its first byte [default: 10].
+    #[arg(long, env = "BACKBONE_HEADER_TIMEOUT", value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+    /// Seconds an idle keep-alive connection stays open [default: 75].
+    #[arg(long, env = "BACKBONE_KEEP_ALIVE_TIMEOUT", value_name = "SECS")]
+    pub keep_alive_timeout: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); reloaded on SIGHUP or change.
+    #[arg(long, env = "BACKBONE_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "BACKBONE_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Largest request body in bytes, else 413 [default: 52428800].
     #[arg(long, env = "BACKBONE_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -159,6 +174,15 @@ impl ServeArgs {
         set!(self.request_timeout, config.request_timeout_secs);
         set!(self.drain_delay_ms, config.drain_delay_ms);
         set!(self.shutdown_timeout, config.shutdown_timeout_secs);
+        set!(self.max_connections, config.max_connections);
+        set!(self.header_timeout, config.header_timeout_secs);
+        set!(self.keep_alive_timeout, config.keep_alive_timeout_secs);
+        if self.tls_cert.is_some() {
+            config.tls_cert_file.clone_from(&self.tls_cert);
+        }
+        if self.tls_key.is_some() {
+            config.tls_key_file.clone_from(&self.tls_key);
+        }
         set!(self.max_body_bytes, config.limits.max_body_bytes);
         set!(self.max_bytes, config.limits.max_schema_bytes);
         set!(self.max_tables, config.limits.max_tables);

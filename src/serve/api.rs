@@ -459,6 +459,7 @@ const REFINE_ADVICE: HeaderName = HeaderName::from_static("x-backbone-refine-adv
 
 /// `POST /api/v1/token`: a short-lived JWT for the API key presented.
 pub async fn token(State(state): State<Arc<AppState>>, Extension(identity): Extension<Identity>) -> Result<Response, ApiError> {
+    // A key itself, not a token issued for one: a token cannot renew itself.
     let Identity::Key(key_id) = identity else {
         state.metrics.auth_failures.with_label_values(&["missing_key"]).inc();
         return Err(ApiError::Unauthorized("the token endpoint needs an X-API-Key"));
@@ -466,7 +467,7 @@ pub async fn token(State(state): State<Arc<AppState>>, Extension(identity): Exte
     let Some(jwt) = state.jwt.as_ref().filter(|jwt| jwt.can_issue()) else {
         return Err(ApiError::BadRequest("this server issues no tokens: no JWT signing key is configured".to_owned()));
     };
-    let token = jwt.issue(&key_id, state.now_secs()).map_err(ApiError::Internal)?;
+    let token = jwt.issue(&key_id, super::jwt::system_now_secs()).map_err(ApiError::Internal)?;
     Ok(Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": jwt.ttl_secs()})).into_response())
 }
 
@@ -501,6 +502,11 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Valu
             "protected": if state.auth_enabled() { config.auth.protected.clone() } else { Vec::new() },
         },
         "refine": state.llm.as_ref().map(|settings| json!({"provider": settings.provider.name(), "model": settings.model})),
+        "connections": {
+            "max": state.connection_cap,
+            "header_timeout_secs": config.header_timeout_secs,
+            "keep_alive_timeout_secs": config.keep_alive_timeout_secs,
+        },
         "workers": state.pool.workers(),
         "queue_capacity": state.pool.capacity(),
         "served": {

@@ -32,6 +32,21 @@ pub struct Config {
     pub drain_delay_ms: u64,
     /// How long in-flight requests get to finish after the listener closes, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// The most connections open at once (both listeners each). Past it, a new
+    /// connection closes the one idle the longest (no request in flight), or is refused
+    /// when every one is busy. Capped at start by the open-file limit, less a reserve.
+    pub max_connections: usize,
+    /// The longest a client may take to send a request head, in seconds, counted from its
+    /// first byte: a half-sent head is closed after this (slowloris).
+    pub header_timeout_secs: u64,
+    /// How long a connection may sit idle between requests, in seconds, before it is
+    /// closed (longer than a load balancer's idle timeout, so the balancer closes first).
+    pub keep_alive_timeout_secs: u64,
+    /// The PEM certificate chain for TLS; with `tls_key_file`, the API listener speaks
+    /// HTTPS. Both are reloaded on SIGHUP and when either changes.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
     pub limits: InputLimits,
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
@@ -51,6 +66,11 @@ impl Default for Config {
             request_timeout_secs: 30,
             drain_delay_ms: 0,
             shutdown_timeout_secs: 30,
+            max_connections: 4096,
+            header_timeout_secs: 10,
+            keep_alive_timeout_secs: 75,
+            tls_cert_file: None,
+            tls_key_file: None,
             limits: InputLimits::default(),
             auth: AuthConfig::default(),
             rate_limit: RateLimitConfig::default(),

@@ -1,7 +1,8 @@
-//! JWT bearer tokens: one configured algorithm (HS256 or RS256), `exp` required,
-//! optional `iss`/`aud`; any other `alg` in a token's header — `none`, or HS256 signed
-//! with an RS256 public key (algorithm confusion) — is refused before the signature is
-//! looked at.
+//! JWT bearer tokens: one configured algorithm (HS256 or RS256), `exp` required, `nbf`
+//! checked, an `iat` in the future refused, optional `iss`/`aud`; any other `alg` in a
+//! token's header — `none`, or HS256 signed with an RS256 public key (algorithm
+//! confusion) — is refused before the signature is looked at. A token the token
+//! endpoint issued names its API key (`key`), so the caller keeps one identity.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -18,16 +19,40 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// The id of the API key the token was issued for (by `POST /api/v1/token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: String,
+    /// The API key it was issued for, when the token endpoint issued it.
+    pub key: Option<String>,
+}
+
+/// The system clock in Unix seconds: the clock `exp` and `nbf` are checked against, so
+/// the one tokens are issued and `iat` checked by too.
+pub fn system_now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// Seconds of clock skew allowed for `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 5;
 
 /// What verification reads: every claim optional, so a missing one is reported by
 /// the validation rules (`missing_claim`) rather than as a malformed token.
 #[derive(Debug, Deserialize)]
 struct Presented {
     sub: Option<String>,
+    iat: Option<u64>,
+    key: Option<String>,
 }
 
 /// Decodes unpadded base64url (RFC 4648 §5); `None` on any other character.
@@ -106,7 +131,8 @@ impl Jwt {
         let mut validation = Validation::new(algorithm);
         // Only the configured algorithm: a token naming another is refused outright.
         validation.algorithms = vec![algorithm];
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
         let mut required = vec!["exp"];
         if let Some(issuer) = &config.jwt_issuer {
             validation.set_issuer(&[issuer]);
@@ -146,8 +172,10 @@ impl Jwt {
         self.ttl_secs
     }
 
-    /// The subject of a valid token, or the reason (a metric label) it is refused.
-    pub fn verify(&self, token: &str) -> Result<String, &'static str> {
+    /// Who a valid token speaks for, or the reason (a metric label) it is refused.
+    /// `now_secs` is the time `iat` is checked against (`exp` and `nbf` are checked
+    /// against the system clock by the library).
+    pub fn verify(&self, token: &str, now_secs: u64) -> Result<Verified, &'static str> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| match header_algorithm(token) {
             // A header that names an algorithm this library does not even know (`none`)
             // is an algorithm refusal, not a malformed token.
@@ -158,9 +186,16 @@ impl Jwt {
             return Err("algorithm_rejected");
         }
         match jsonwebtoken::decode::<Presented>(token, &self.decoding, &self.validation) {
-            Ok(data) => data.claims.sub.filter(|subject| !subject.is_empty()).ok_or("missing_claim"),
+            Ok(data) => {
+                if data.claims.iat.is_some_and(|iat| iat > now_secs.saturating_add(LEEWAY_SECS)) {
+                    return Err("issued_in_future");
+                }
+                let subject = data.claims.sub.filter(|subject| !subject.is_empty()).ok_or("missing_claim")?;
+                Ok(Verified { subject, key: data.claims.key.filter(|key| !key.is_empty()) })
+            }
             Err(error) => Err(match error.kind() {
                 ErrorKind::ExpiredSignature => "expired_token",
+                ErrorKind::ImmatureSignature => "not_yet_valid",
                 ErrorKind::InvalidSignature => "bad_signature",
                 ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName | ErrorKind::UnsupportedAlgorithm => "algorithm_rejected",
                 ErrorKind::MissingRequiredClaim(_) => "missing_claim",
@@ -171,11 +206,19 @@ impl Jwt {
         }
     }
 
-    /// A token for `subject`, valid for the configured lifetime from `now_secs`.
-    pub fn issue(&self, subject: &str, now_secs: u64) -> Result<String, String> {
+    /// A token for the API key `key_id` (also its subject), valid for the configured
+    /// lifetime from `now_secs`.
+    pub fn issue(&self, key_id: &str, now_secs: u64) -> Result<String, String> {
         let Some(encoding) = &self.encoding else { return Err("no signing key is configured".to_owned()) };
-        let claims =
-            Claims { sub: subject.to_owned(), exp: now_secs + self.ttl_secs, iat: Some(now_secs), iss: self.issuer.clone(), aud: self.audience.clone() };
+        let claims = Claims {
+            sub: key_id.to_owned(),
+            exp: now_secs + self.ttl_secs,
+            iat: Some(now_secs),
+            nbf: Some(now_secs),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            key: Some(key_id.to_owned()),
+        };
         jsonwebtoken::encode(&Header::new(self.algorithm), &claims, encoding).map_err(|error| error.to_string())
     }
 }

@@ -174,6 +174,12 @@ impl KeyStore {
         now.is_some() && now != *self.loaded_mtime.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether a key of this id is in force (present and not expired) at `now_secs`:
+    /// a token issued for a key dies with it.
+    pub fn is_active(&self, id: &str, now_secs: u64) -> bool {
+        self.current().iter().any(|entry| entry.id == id && entry.expires_at.is_none_or(|at| now_secs < at))
+    }
+
     /// The id of the key `presented`, checked against every stored hash in constant time.
     pub fn verify(&self, presented: &str, now_secs: u64) -> Result<String, KeyRejection> {
         let digest = hash_key(presented);

@@ -29,6 +29,9 @@ const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 pub enum Identity {
     /// An API key, by its id.
     Key(String),
+    /// A token the token endpoint issued for an API key, by the key's id: the same
+    /// caller as the key, with the same quota.
+    KeyToken(String),
     /// A JWT, by its subject.
     Subject(String),
     /// No credential: the client address.
@@ -39,7 +42,7 @@ impl Identity {
     /// The rate-limit key; never the secret itself.
     fn limit_key(&self) -> String {
         match self {
-            Self::Key(id) => format!("key:{id}"),
+            Self::Key(id) | Self::KeyToken(id) => format!("key:{id}"),
             Self::Subject(subject) => format!("sub:{subject}"),
             Self::Anonymous(ip) => format!("ip:{ip}"),
         }
@@ -49,6 +52,7 @@ impl Identity {
     fn log_id(&self) -> String {
         match self {
             Self::Key(id) => format!("key:{id}"),
+            Self::KeyToken(id) => format!("jwt:key:{id}"),
             Self::Subject(subject) => format!("jwt:{subject}"),
             Self::Anonymous(_) => "anonymous".to_owned(),
         }
@@ -70,20 +74,23 @@ fn request_id(request: &Request) -> String {
 pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(&request);
-    let method = request.method().as_str().to_owned();
+    // Every label comes from a closed set: a known method or `other`, the route
+    // template (never the raw path) or `unmatched`, a known status or its class.
+    let method = super::metrics::method_label(request.method());
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let log_method = request.method().clone();
     let request_size = request.body().size_hint().exact().unwrap_or(0);
     let metrics = &state.metrics;
-    let in_flight = metrics.http_in_flight.with_label_values(&[&method, &route]);
+    let in_flight = metrics.http_in_flight.with_label_values(&[method, &route]);
     in_flight.inc();
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.run(request).instrument(span.clone()).await;
     in_flight.dec();
     let status = response.status();
     let latency = started.elapsed();
-    let status_label = status.as_u16().to_string();
-    metrics.http_requests.with_label_values(&[&method, &route, &status_label]).inc();
-    metrics.http_duration.with_label_values(&[&method, &route, &status_label]).observe(latency.as_secs_f64());
+    let status_label = super::metrics::status_label(status);
+    metrics.http_requests.with_label_values(&[method, &route, &status_label]).inc();
+    metrics.http_duration.with_label_values(&[method, &route, &status_label]).observe(latency.as_secs_f64());
     if route != "unmatched" {
         #[allow(clippy::cast_precision_loss)]
         metrics.http_request_size.with_label_values(&[&route]).observe(request_size as f64);
@@ -96,7 +103,7 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     span.in_scope(|| {
         tracing::info!(
             target: "backbone::access",
-            method = %method,
+            method = %log_method,
             route = %route,
             status = status.as_u16(),
             latency_ms = latency.as_secs_f64() * 1000.0,
@@ -106,6 +113,11 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
+    }
+    // While draining, every response closes its connection, so no client reuses one
+    // that is about to close (hyper closes after a response that says so).
+    if state.draining.load(Ordering::SeqCst) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }
@@ -157,38 +169,97 @@ fn client_ip(state: &AppState, request: &Request) -> IpAddr {
     client
 }
 
-fn unauthorized(state: &AppState, reason: &'static str) -> Response {
+/// The answer to a refused credential: counted by reason, and against the client
+/// address's failure quota — past it the answer is 429, so guessing keys is bounded.
+async fn refuse(state: &AppState, ip: IpAddr, reason: &'static str) -> Response {
     state.metrics.auth_failures.with_label_values(&[reason]).inc();
+    if state.limiter.enabled()
+        && let Ok(decision) = state.limiter.record_auth_failure(ip, state.clock.now_millis()).await
+        && !decision.allowed
+    {
+        return too_many_auth_failures(state, &decision);
+    }
     ApiError::Unauthorized(reason).into_response()
 }
 
+/// 429 for a client address past its failure quota.
+fn too_many_auth_failures(state: &AppState, decision: &super::ratelimit::Decision) -> Response {
+    state.metrics.rate_limit_rejections.with_label_values(&[decision.tier.name]).inc();
+    let body = json!({
+        "error": "rate_limited",
+        "message": format!("more than {} failed authentications in a minute from this address; retry in {} s", decision.tier.limit, decision.reset_secs),
+    });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    limit_headers(&mut response, decision);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(decision.reset_secs));
+    response
+}
+
+/// Why the credentials in `headers` are refused, or who they establish (`None`: no
+/// credential at all). Every credential presented must be valid, and each kind may be
+/// presented once.
+fn credentials(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Identity>, &'static str> {
+    if headers.get_all(API_KEY).iter().count() > 1 || headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+        return Err("duplicate_credentials");
+    }
+    let key = match headers.get(API_KEY) {
+        Some(key) => {
+            let key = key.to_str().map_err(|_| "invalid_key")?;
+            match state.keys.verify(key, state.now_secs()) {
+                Ok(id) => Some(Identity::Key(id)),
+                Err(KeyRejection::Expired) => return Err("expired_key"),
+                Err(KeyRejection::Unknown) => return Err("invalid_key"),
+            }
+        }
+        None => None,
+    };
+    let token = match headers.get(header::AUTHORIZATION) {
+        Some(authorization) => {
+            let token = authorization.to_str().ok().and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+            let token = token.ok_or("malformed_token")?;
+            let jwt = state.jwt.as_ref().ok_or("jwt_not_configured")?;
+            let verified = jwt.verify(token.trim(), super::jwt::system_now_secs())?;
+            Some(match verified.key {
+                // A token issued for a key is that key's caller (one quota), while the
+                // key is in force.
+                Some(key) if state.keys.is_active(&key, state.now_secs()) => Identity::KeyToken(key),
+                Some(_) => return Err("revoked_key"),
+                None => Identity::Subject(verified.subject),
+            })
+        }
+        None => None,
+    };
+    Ok(key.or(token))
+}
+
 /// Establishes the caller: an `X-API-Key`, else a bearer token, else the client
-/// address. A credential that is presented must be valid, on every API route; a
-/// protected route needs one.
+/// address. A credential that is presented must be valid, on every API route (a good
+/// key next to a bad token is refused); a protected route needs one. A client address
+/// past its quota of failed authentications gets 429 for any credential, before it is
+/// looked at.
 pub async fn authenticate(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
     let path = request.extensions().get::<MatchedPath>().map_or_else(|| request.uri().path().to_owned(), |path| path.as_str().to_owned());
+    let ip = client_ip(&state, &request);
     let headers = request.headers();
-    let identity = if let Some(key) = headers.get(API_KEY) {
-        let Ok(key) = key.to_str() else { return unauthorized(&state, "invalid_key") };
-        match state.keys.verify(key, state.now_secs()) {
-            Ok(id) => Identity::Key(id),
-            Err(KeyRejection::Expired) => return unauthorized(&state, "expired_key"),
-            Err(KeyRejection::Unknown) => return unauthorized(&state, "invalid_key"),
+    let presented = headers.contains_key(API_KEY) || headers.contains_key(header::AUTHORIZATION);
+    if presented && state.limiter.enabled() {
+        let now = state.clock.now_millis();
+        let tier = state.limiter.auth_failure_tier();
+        if state.limiter.auth_failures(ip, now).await >= tier.limit {
+            let reset_ms = (now / tier.period_ms + 1) * tier.period_ms - now;
+            let decision = super::ratelimit::Decision { allowed: false, tier, remaining: 0, reset_secs: reset_ms.div_ceil(1000).max(1) };
+            return too_many_auth_failures(&state, &decision);
         }
-    } else if let Some(authorization) = headers.get(header::AUTHORIZATION) {
-        let token = authorization.to_str().ok().and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
-        let Some(token) = token else { return unauthorized(&state, "malformed_token") };
-        let Some(jwt) = &state.jwt else { return unauthorized(&state, "jwt_not_configured") };
-        match jwt.verify(token.trim()) {
-            Ok(subject) => Identity::Subject(subject),
-            Err(reason) => return unauthorized(&state, reason),
+    }
+    let identity = match credentials(&state, headers) {
+        Ok(Some(identity)) => identity,
+        Ok(None) => {
+            if state.auth_enabled() && state.config.auth.protected.contains(&path) {
+                return refuse(&state, ip, "missing_credentials").await;
+            }
+            Identity::Anonymous(ip)
         }
-    } else {
-        let protected = state.auth_enabled() && state.config.auth.protected.contains(&path);
-        if protected {
-            return unauthorized(&state, "missing_credentials");
-        }
-        Identity::Anonymous(client_ip(&state, &request))
+        Err(reason) => return refuse(&state, ip, reason).await,
     };
     request.extensions_mut().insert(identity.clone());
     let mut response = next.run(request).await;

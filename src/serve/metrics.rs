@@ -35,6 +35,8 @@ pub const METRIC_NAMES: &[&str] = &[
     "backbone_llm_request_duration_seconds",
     "backbone_build_info",
     "backbone_ready",
+    "backbone_connections_open",
+    "backbone_connections_dropped_total",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes",
     "process_virtual_memory_bytes",
@@ -61,7 +63,40 @@ pub const AUTH_FAILURE_REASONS: &[&str] = &[
     "wrong_issuer",
     "wrong_audience",
     "jwt_not_configured",
+    "not_yet_valid",
+    "issued_in_future",
+    "revoked_key",
+    "duplicate_credentials",
 ];
+
+/// The `method` label: the methods the daemon knows, everything else `other`, so a
+/// client inventing methods cannot create series.
+pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+
+/// The `status` label: the codes the daemon answers with, anything else by its class
+/// (`2xx` … `5xx`), so the set is closed whatever a handler or layer may return.
+pub const STATUSES: &[u16] = &[200, 204, 304, 400, 401, 403, 404, 405, 408, 413, 415, 422, 429, 500, 502, 503, 504];
+
+/// The `method` label of a request method.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    METHODS.iter().copied().find(|known| *known == method.as_str()).unwrap_or("other")
+}
+
+/// The `status` label of a status code.
+pub fn status_label(status: axum::http::StatusCode) -> std::borrow::Cow<'static, str> {
+    let code = status.as_u16();
+    if STATUSES.contains(&code) {
+        std::borrow::Cow::Owned(code.to_string())
+    } else {
+        std::borrow::Cow::Borrowed(match code / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        })
+    }
+}
 
 /// Every family, with the handles the daemon updates.
 #[derive(Debug, Clone)]
@@ -92,6 +127,9 @@ pub struct Metrics {
     pub llm_tokens: IntCounterVec,
     pub llm_duration: HistogramVec,
     pub ready: IntGauge,
+    pub connections_open: IntGauge,
+    /// Connections the daemon closed or refused, by reason ([`super::conn::DROP_REASONS`]).
+    pub connections_dropped: IntCounterVec,
 }
 
 /// Outcomes of an LLM request: answered with a usable refinement, unusable answer,
@@ -181,6 +219,13 @@ impl Metrics {
                 LATENCY_BUCKETS,
             )?,
             ready: gauge(r, "backbone_ready", "1 while the readiness probe succeeds.")?,
+            connections_open: gauge(r, "backbone_connections_open", "Client connections open.")?,
+            connections_dropped: counter_vec(
+                r,
+                "backbone_connections_dropped_total",
+                "Connections closed by the daemon (header or idle timeout, evicted at the cap) or refused at the cap.",
+                &["reason"],
+            )?,
             registry,
         };
         metrics.initialize_known_labels();
@@ -204,6 +249,9 @@ impl Metrics {
         }
         for outcome in ["ok", "error"] {
             self.api_key_reloads.with_label_values(&[outcome]);
+        }
+        for reason in super::conn::DROP_REASONS {
+            self.connections_dropped.with_label_values(&[reason]);
         }
     }
 

@@ -2,14 +2,15 @@
 //! the same library code as the CLI ([`crate::compile`], the JSON diagnostics renderer,
 //! [`crate::target::python`]), and adds what a shared service needs: API keys and JWT,
 //! four tiers of rate limits (in memory or in Redis), input limits, health probes,
-//! Prometheus metrics, request ids and JSON logs, CORS, security headers, timeouts and
-//! graceful shutdown.
+//! Prometheus metrics, request ids and JSON logs, CORS, security headers, timeouts,
+//! bounded connections ([`conn`]) and graceful shutdown.
 //!
 //! Invariant: handlers never block the executor — compilations run on the blocking
 //! pool behind [`state::WorkPool`] — and every route is in [`openapi::ROUTES`].
 
 pub mod api;
 pub mod config;
+pub mod conn;
 pub mod error;
 mod files;
 pub mod health;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod state;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,6 +53,15 @@ pub fn state(config: Config, clock: Arc<dyn Clock>) -> Result<Arc<AppState>, Str
     metrics.rate_limit_store_up.set(1);
     metrics.ready.set(1);
     let pool = state::WorkPool::new(config.effective_workers(), config.queue);
+    let tls = match (&config.tls_cert_file, &config.tls_key_file) {
+        (Some(cert), Some(key)) => Some(Arc::new(tls::Tls::load(cert.clone(), key.clone())?)),
+        (None, None) => None,
+        _ => return Err("TLS needs both a certificate (--tls-cert) and its key (--tls-key)".to_owned()),
+    };
+    let connection_cap = conn::effective_cap(config.max_connections, conn::fd_limit());
+    if connection_cap < config.max_connections {
+        tracing::warn!(configured = config.max_connections, cap = connection_cap, "max_connections lowered to fit the open-file limit");
+    }
     let llm = config::llm_settings(&config.llm, config.request_timeout_secs)?;
     if let Some(settings) = &llm {
         metrics.initialize_llm(settings.provider.name(), &settings.model);
@@ -65,6 +76,8 @@ pub fn state(config: Config, clock: Arc<dyn Clock>) -> Result<Arc<AppState>, Str
         pool,
         clock,
         draining: std::sync::atomic::AtomicBool::new(false),
+        connection_cap,
+        tls,
         served: state::Served::default(),
         llm,
     }))
@@ -179,6 +192,25 @@ impl Handle {
     pub fn reload_keys(&self) -> Result<usize, String> {
         reload_keys(&self.state)
     }
+
+    /// Reloads the TLS certificate and key (what SIGHUP does too); `Ok` without TLS.
+    pub fn reload_tls(&self) -> Result<(), String> {
+        reload_tls(&self.state)
+    }
+}
+
+fn reload_tls(state: &AppState) -> Result<(), String> {
+    let Some(tls) = &state.tls else { return Ok(()) };
+    match tls.reload() {
+        Ok(()) => {
+            tracing::info!("TLS certificate reloaded");
+            Ok(())
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "TLS certificate reload failed; the previous certificate stays in force");
+            Err(error)
+        }
+    }
 }
 
 fn reload_keys(state: &AppState) -> Result<usize, String> {
@@ -219,7 +251,7 @@ impl Server {
         Ok(Self { state, listener, metrics_listener, shutdown: watch::channel(false).0, signals: false })
     }
 
-    /// Also handle SIGTERM and SIGINT (shutdown) and SIGHUP (reload keys).
+    /// Also handle SIGTERM and SIGINT (shutdown) and SIGHUP (reload keys and TLS).
     #[must_use]
     pub fn with_signals(mut self) -> Self {
         self.signals = true;
@@ -239,8 +271,8 @@ impl Server {
     }
 
     /// Serves until shut down: readiness fails at once, new connections are accepted
-    /// for `drain_delay_ms` more, then the listener closes and in-flight requests get
-    /// `shutdown_timeout_secs` to finish.
+    /// for `drain_delay_ms` more (every response saying `Connection: close`), then the
+    /// listener closes and in-flight requests get `shutdown_timeout_secs` to finish.
     pub async fn run(self) -> Result<(), String> {
         let Self { state, listener, metrics_listener, shutdown, signals } = self;
         if signals {
@@ -260,27 +292,18 @@ impl Server {
         });
         if let Some(metrics_listener) = metrics_listener {
             let metrics_router = metrics_app(Arc::clone(&state));
-            let mut closing = closing_rx.clone();
-            tokio::spawn(async move {
-                let _ = axum::serve(metrics_listener, metrics_router)
-                    .with_graceful_shutdown(async move {
-                        let _ = closing.wait_for(|closing| *closing).await;
-                    })
-                    .await;
-            });
+            let limits = conn::ConnectionLimits { max_connections: METRICS_CONNECTIONS.min(state.connection_cap), ..connection_limits(&state) };
+            tokio::spawn(conn::serve(metrics_listener, metrics_router, limits, state.metrics.clone(), None, closing_rx.clone()));
         }
         let timeout = Duration::from_secs(state.config.shutdown_timeout_secs);
-        let mut closing = closing_rx.clone();
-        let server = axum::serve(listener, app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
-            let _ = closing.wait_for(|closing| *closing).await;
-        });
+        let server = conn::serve(listener, app(Arc::clone(&state)), connection_limits(&state), state.metrics.clone(), state.tls.clone(), closing_rx.clone());
         let mut closing = closing_rx;
         let deadline = async move {
             let _ = closing.wait_for(|closing| *closing).await;
             tokio::time::sleep(timeout).await;
         };
         tokio::select! {
-            result = server => result.map_err(|error| format!("server error: {error}"))?,
+            () = server => {}
             () = deadline => tracing::warn!("shutdown timeout reached; in-flight requests dropped"),
         }
         tracing::info!("stopped");
@@ -288,8 +311,19 @@ impl Server {
     }
 }
 
+/// The most connections the metrics address holds (scrapers are few).
+const METRICS_CONNECTIONS: usize = 64;
+
+fn connection_limits(state: &AppState) -> conn::ConnectionLimits {
+    conn::ConnectionLimits {
+        max_connections: state.connection_cap,
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+        keep_alive_timeout: Duration::from_secs(state.config.keep_alive_timeout_secs.max(1)),
+    }
+}
+
 fn spawn_key_watcher(state: &Arc<AppState>, mut stop: watch::Receiver<bool>) {
-    if state.keys.file().is_none() {
+    if state.keys.file().is_none() && state.tls.is_none() {
         return;
     }
     let state = Arc::clone(state);
@@ -302,6 +336,9 @@ fn spawn_key_watcher(state: &Arc<AppState>, mut stop: watch::Receiver<bool>) {
             }
             if state.keys.file_changed() {
                 let _ = reload_keys(&state);
+            }
+            if state.tls.as_ref().is_some_and(|tls| tls.files_changed()) {
+                let _ = reload_tls(&state);
             }
         }
     });
@@ -323,7 +360,7 @@ fn spawn_signal_handlers(shutdown: &watch::Sender<bool>, state: &Arc<AppState>) 
             tokio::select! {
                 _ = terminate.recv() => { tracing::info!(signal = "SIGTERM", "signal received"); break; }
                 _ = interrupt.recv() => { tracing::info!(signal = "SIGINT", "signal received"); break; }
-                _ = hangup.recv() => { let _ = reload_keys(&state); }
+                _ = hangup.recv() => { let _ = reload_keys(&state); let _ = reload_tls(&state); }
             }
         }
         shutdown.send_replace(true);

@@ -110,14 +110,30 @@ enum Store {
 
 /// Counters in Redis: one Lua call increments every key of a request and sets each
 /// key's expiry when it is created.
+///
+/// The connection is the daemon's own: when a call fails for any reason the connection
+/// is dropped, and the next attempt to connect waits out a backoff (0.5 s, doubling to
+/// 4 s) during which every call fails at once, so requests follow the fail mode without
+/// waiting and a lost Redis sees a handful of connects, not one per request.
 struct RedisStore {
     client: redis::Client,
-    manager: tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>,
-    /// When the last attempt to connect failed (ms); no new attempt for a second.
-    last_failure_ms: AtomicU64,
+    connection: std::sync::RwLock<Option<redis::aio::MultiplexedConnection>>,
+    /// Set while one task connects; the others fail at once meanwhile.
+    connecting: AtomicBool,
+    backoff: Mutex<Backoff>,
     timeout: Duration,
     script: redis::Script,
 }
+
+/// When the next connect may be tried, and the wait after it fails.
+#[derive(Debug, Default)]
+struct Backoff {
+    next_attempt: Option<std::time::Instant>,
+    delay: Duration,
+}
+
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(4);
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -143,56 +159,75 @@ return counts
 ";
 
 impl RedisStore {
-    async fn connection(&self, now_ms: u64) -> Result<redis::aio::ConnectionManager, StoreError> {
-        let mut slot = self.manager.lock().await;
-        if let Some(manager) = slot.as_ref() {
-            return Ok(manager.clone());
+    fn backoff(&self) -> std::sync::MutexGuard<'_, Backoff> {
+        self.backoff.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The connection, connecting first when there is none and the backoff allows.
+    async fn connection(&self) -> Result<redis::aio::MultiplexedConnection, StoreError> {
+        if let Some(connection) = self.connection.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+            return Ok(connection.clone());
         }
-        let last = self.last_failure_ms.load(Ordering::Relaxed);
-        if last != 0 && now_ms.saturating_sub(last) < 1000 {
-            return Err(StoreError("redis unreachable (retrying within a second)".to_owned()));
+        if self.backoff().next_attempt.is_some_and(|at| std::time::Instant::now() < at) {
+            return Err(StoreError("redis unreachable (waiting to reconnect)".to_owned()));
         }
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1);
-        match tokio::time::timeout(self.timeout * 2, redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)).await {
-            Ok(Ok(manager)) => {
-                self.last_failure_ms.store(0, Ordering::Relaxed);
-                *slot = Some(manager.clone());
-                Ok(manager)
+        if self.connecting.swap(true, Ordering::SeqCst) {
+            return Err(StoreError("redis unreachable (reconnecting)".to_owned()));
+        }
+        let config = redis::AsyncConnectionConfig::new().set_connection_timeout(Some(self.timeout)).set_response_timeout(Some(self.timeout));
+        let attempt = tokio::time::timeout(self.timeout * 2, self.client.get_multiplexed_async_connection_with_config(&config)).await;
+        let outcome = match attempt {
+            Ok(Ok(connection)) => {
+                *self.backoff() = Backoff::default();
+                *self.connection.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(connection.clone());
+                Ok(connection)
             }
-            Ok(Err(error)) => {
-                self.last_failure_ms.store(now_ms.max(1), Ordering::Relaxed);
-                Err(StoreError(format!("cannot connect to redis: {error}")))
-            }
-            Err(_) => {
-                self.last_failure_ms.store(now_ms.max(1), Ordering::Relaxed);
-                Err(StoreError("cannot connect to redis: timed out".to_owned()))
-            }
+            Ok(Err(error)) => Err(self.failed(format!("cannot connect to redis: {error}"))),
+            Err(_) => Err(self.failed("cannot connect to redis: timed out".to_owned())),
+        };
+        self.connecting.store(false, Ordering::SeqCst);
+        outcome
+    }
+
+    /// Drops the connection and pushes the next connect attempt back.
+    fn failed(&self, message: String) -> StoreError {
+        *self.connection.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        let mut backoff = self.backoff();
+        backoff.delay = if backoff.delay.is_zero() { BACKOFF_FIRST } else { (backoff.delay * 2).min(BACKOFF_MAX) };
+        backoff.next_attempt = Some(std::time::Instant::now() + backoff.delay);
+        StoreError(message)
+    }
+
+    /// Runs one call on the connection within the timeout; any failure drops it.
+    async fn call<T, F>(&self, call: impl FnOnce(redis::aio::MultiplexedConnection) -> F) -> Result<T, StoreError>
+    where
+        F: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let connection = self.connection().await?;
+        match tokio::time::timeout(self.timeout, call(connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(self.failed(format!("redis: {error}"))),
+            Err(_) => Err(self.failed("redis: timed out".to_owned())),
         }
     }
 
-    async fn increment(&self, keys: &[Counter], now_ms: u64) -> Result<Vec<u64>, StoreError> {
-        let mut connection = self.connection(now_ms).await?;
+    async fn increment(&self, keys: &[Counter]) -> Result<Vec<u64>, StoreError> {
         let mut invocation = self.script.prepare_invoke();
         for counter in keys {
             invocation.key(&counter.key).arg(counter.ttl_ms).arg(counter.limit);
         }
-        match tokio::time::timeout(self.timeout, invocation.invoke_async::<Vec<u64>>(&mut connection)).await {
-            Ok(Ok(counts)) => Ok(counts),
-            Ok(Err(error)) => Err(StoreError(format!("redis: {error}"))),
-            Err(_) => Err(StoreError("redis: timed out".to_owned())),
-        }
+        self.call(|mut connection| async move { invocation.invoke_async::<Vec<u64>>(&mut connection).await }).await
     }
 
-    async fn ping(&self, now_ms: u64) -> Result<(), StoreError> {
-        let mut connection = self.connection(now_ms).await?;
-        match tokio::time::timeout(self.timeout, redis::cmd("PING").query_async::<String>(&mut connection)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(error)) => Err(StoreError(format!("redis: {error}"))),
-            Err(_) => Err(StoreError("redis: timed out".to_owned())),
-        }
+    async fn get(&self, key: &str) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        self.call(|mut connection| async move { redis::cmd("GET").arg(&key).query_async::<Option<u64>>(&mut connection).await })
+            .await
+            .map(Option::unwrap_or_default)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.call(|mut connection| async move { redis::cmd("PING").query_async::<String>(&mut connection).await }).await.map(drop)
     }
 }
 
@@ -202,6 +237,8 @@ pub struct RateLimiter {
     config: RateLimitConfig,
     store: Store,
     healthy: AtomicBool,
+    /// The last readiness probe: when, and whether the store answered.
+    probed: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
 
 const MINUTE_MS: u64 = 60_000;
@@ -215,15 +252,16 @@ impl RateLimiter {
             let client = redis::Client::open(config.store.as_str()).map_err(|error| format!("invalid rate-limit store URL: {error}"))?;
             Store::Redis(Box::new(RedisStore {
                 client,
-                manager: tokio::sync::Mutex::new(None),
-                last_failure_ms: AtomicU64::new(0),
+                connection: std::sync::RwLock::new(None),
+                connecting: AtomicBool::new(false),
+                backoff: Mutex::new(Backoff::default()),
                 timeout: Duration::from_millis(config.redis_timeout_ms.max(1)),
                 script: redis::Script::new(INCREMENT_SCRIPT),
             }))
         } else {
             return Err(format!("unknown rate-limit store `{}`: use `memory` or a redis:// URL", config.store));
         };
-        Ok(Self { config: config.clone(), store, healthy: AtomicBool::new(true) })
+        Ok(Self { config: config.clone(), store, healthy: AtomicBool::new(true), probed: tokio::sync::Mutex::new(None) })
     }
 
     pub fn enabled(&self) -> bool {
@@ -268,30 +306,21 @@ impl RateLimiter {
     /// Counts one request of `identity` under `tiers` at `now_ms`. A store failure is
     /// returned for the caller to log and to answer by the fail mode.
     pub async fn check(&self, identity: &str, tiers: &[Tier], now_ms: u64) -> Result<Decision, StoreError> {
-        let keys: Vec<Counter> = tiers
-            .iter()
-            .map(|tier| {
-                let window = now_ms / tier.period_ms;
-                Counter { key: format!("{}{}:{identity}:{window}", self.config.redis_prefix, tier.name), ttl_ms: tier.period_ms, limit: tier.limit }
-            })
-            .collect();
+        let keys: Vec<Counter> =
+            tiers.iter().map(|tier| Counter { key: self.counter_key(tier, identity, now_ms), ttl_ms: tier.period_ms, limit: tier.limit }).collect();
         let counts = match &self.store {
             Store::Memory(counters) => Ok(Self::increment_memory(counters, &keys, now_ms)),
-            Store::Redis(redis) => redis.increment(&keys, now_ms).await,
+            Store::Redis(redis) => redis.increment(&keys).await,
         };
         let counts = match counts {
             Ok(counts) if counts.len() == tiers.len() => counts,
             Ok(_) => Err(StoreError("redis returned an unexpected reply".to_owned()))?,
             Err(error) => {
-                if self.healthy.swap(false, Ordering::Relaxed) {
-                    tracing::error!(store = self.store_kind(), error = %error.0, fail_mode = ?self.config.fail, "rate-limit store unreachable; serving {}", match self.config.fail { FailMode::Open => "without limits (fail-open)", FailMode::Closed => "503 on limited routes (fail-closed)" });
-                }
+                self.note_health(Some(&error));
                 return Err(error);
             }
         };
-        if !self.healthy.swap(true, Ordering::Relaxed) {
-            tracing::warn!(store = self.store_kind(), "rate-limit store reachable again; limits enforced");
-        }
+        self.note_health(None);
         Ok(Self::decide(tiers, &counts, now_ms))
     }
 
@@ -348,16 +377,74 @@ impl RateLimiter {
         counts
     }
 
-    /// Pings the store: its latency, or why it is down.
-    pub async fn probe(&self, now_ms: u64) -> Result<(), StoreError> {
-        match &self.store {
+    /// Pings the store (Redis: one PING, or at once an error while reconnecting is
+    /// backed off) and records whether it is healthy.
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        let result = match &self.store {
             Store::Memory(_) => Ok(()),
-            Store::Redis(redis) => {
-                let result = redis.ping(now_ms).await;
-                self.healthy.store(result.is_ok(), Ordering::Relaxed);
-                result
+            Store::Redis(redis) => redis.ping().await,
+        };
+        self.note_health(result.as_ref().err());
+        result
+    }
+
+    /// Whether the store answered a probe within the last `max_age`, probing again when
+    /// the last answer is older (concurrent callers share one probe).
+    pub async fn probe_cached(&self, max_age: Duration) -> bool {
+        let mut cached = self.probed.lock().await;
+        if let Some((at, healthy)) = *cached
+            && at.elapsed() < max_age
+        {
+            return healthy;
+        }
+        let healthy = self.probe().await.is_ok();
+        *cached = Some((std::time::Instant::now(), healthy));
+        healthy
+    }
+
+    /// Logs the transitions between a reachable and an unreachable store.
+    fn note_health(&self, error: Option<&StoreError>) {
+        match error {
+            Some(error) => {
+                if self.healthy.swap(false, Ordering::Relaxed) {
+                    tracing::error!(store = self.store_kind(), error = %error.0, fail_mode = ?self.config.fail, "rate-limit store unreachable; serving {}", match self.config.fail { FailMode::Open => "without limits (fail-open)", FailMode::Closed => "503 on limited routes (fail-closed)" });
+                }
+            }
+            None => {
+                if !self.healthy.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(store = self.store_kind(), "rate-limit store reachable again; limits enforced");
+                }
             }
         }
+    }
+
+    /// The tier failed authentications of one client address count against: the public
+    /// tier's limit, on counters of their own (anonymous requests do not use them up).
+    pub fn auth_failure_tier(&self) -> Tier {
+        Tier { name: "public", limit: self.config.public_per_minute, period_ms: MINUTE_MS }
+    }
+
+    /// Failed authentications of `ip` in the current window (0 when the store cannot say).
+    pub async fn auth_failures(&self, ip: std::net::IpAddr, now_ms: u64) -> u64 {
+        let tier = self.auth_failure_tier();
+        let key = self.counter_key(&tier, &format!("authfail:{ip}"), now_ms);
+        match &self.store {
+            Store::Memory(counters) => {
+                let counters = counters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                counters.counts.get(&key).filter(|(_, expires_ms)| *expires_ms > now_ms).map_or(0, |(count, _)| *count)
+            }
+            Store::Redis(redis) => redis.get(&key).await.unwrap_or(0),
+        }
+    }
+
+    /// Counts one failed authentication of `ip`; the decision says whether it is past
+    /// the limit.
+    pub async fn record_auth_failure(&self, ip: std::net::IpAddr, now_ms: u64) -> Result<Decision, StoreError> {
+        self.check(&format!("authfail:{ip}"), &[self.auth_failure_tier()], now_ms).await
+    }
+
+    fn counter_key(&self, tier: &Tier, identity: &str, now_ms: u64) -> String {
+        format!("{}{}:{identity}:{}", self.config.redis_prefix, tier.name, now_ms / tier.period_ms)
     }
 }
 

@@ -35,6 +35,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Set when shutdown begins: readiness fails from then on.
     pub draining: AtomicBool,
+    /// The connection cap in force (`max_connections`, lowered to fit the fd limit).
+    pub connection_cap: usize,
+    /// The certificate the API listener serves, when TLS is configured.
+    pub tls: Option<Arc<super::tls::Tls>>,
     pub served: Served,
     /// The refine pass's provider; `None` when none is configured.
     pub llm: Option<crate::refine::provider::LlmSettings>,

@@ -9,6 +9,8 @@ Run with the python that scripts/python-env prints (it needs psycopg and PyMySQL
                                                  drop NAME if it exists (even with open sessions)
     databases.py url       postgresql|mariadb NAME
                                                  print the SQLAlchemy URL only
+    databases.py exists    postgresql|mariadb NAME
+                                                 exit 0 if NAME exists, else 1
 
 NAME must match [a-z0-9_]+ (at most 63 characters) and be unique per run; the caller makes it
 so (e.g. from the test name and the process id). The servers are the machine's own:
@@ -103,6 +105,20 @@ def drop(kind: str, name: str) -> None:
             conn.close()
 
 
+def exists(kind: str, name: str) -> bool:
+    if kind == "postgresql":
+        with _pg_admin() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return cur.fetchone() is not None
+    conn = _mariadb_admin()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (name,))
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
 def _deadline(signum: int, frame: object) -> None:
     raise TimeoutError(f"no answer within {TIMEOUT_S} s")
 
@@ -154,13 +170,19 @@ def main(argv: list[str]) -> int:
         "drop": drop,
         "url": lambda k, n: print(url(k, n)),
     }
-    if command not in actions:
+    if command not in actions and command != "exists":
         return usage(f"unknown command {command!r}")
     if len(args) != 1:
         return usage(f"{command} takes a kind and a database name")
     name = args[0]
     if not NAME_RE.fullmatch(name):
         return usage(f"bad database name {name!r}: it must match [a-z0-9_]+, at most 63 characters")
+    if command == "exists":
+        try:
+            return 0 if exists(kind, name) else 1
+        except (psycopg.Error, pymysql.Error, OSError) as exc:
+            print(f"databases.py: exists {kind} {name} failed: {exc}", file=sys.stderr)
+            return 2
     try:
         actions[command](kind, name)
     except (psycopg.Error, pymysql.Error, OSError) as exc:

@@ -110,7 +110,9 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
         } else {
             format!("    {attr}: {read_type}")
         });
-        if !CONTROL_PARAMETERS.contains(&json_name) {
+        // Lists hold live rows only: a filter on the soft-delete columns could only
+        // ever match nothing, so there is none.
+        if !CONTROL_PARAMETERS.contains(&json_name) && column.source != ColumnSource::SoftDelete {
             let mut args = vec![Expr::atom("default=None")];
             if let ScalarType::Numeric { precision, scale } = column.ty {
                 // A value the column cannot hold matches no row; it is a 422 instead of
@@ -589,6 +591,34 @@ fn filter_type(ty: &ScalarType, imports: &mut Imports) -> String {
 fn literal(values: &[String], imports: &mut Imports) -> String {
     imports.literal = true;
     format!("Literal[{}]", values.iter().map(|value| PyStr::new(value.as_str()).to_string()).collect::<Vec<_>>().join(", "))
+}
+
+/// The unique keys a client sets in each soft-delete table: one laid-out entry
+/// (`"table": [("column",), …],`) of a dict per table, sorted by table. A deleted row
+/// keeps its values, so a conflict on one of them may be with a row that reads as absent.
+pub(super) fn soft_delete_keys(names: &Names<'_>) -> Vec<String> {
+    let tuple = |columns: &[&str]| {
+        let quoted: Vec<String> = columns.iter().map(|name| PyStr::new(*name).to_string()).collect();
+        Expr::Atom(if quoted.len() == 1 { format!("({},)", quoted[0]) } else { format!("({})", quoted.join(", ")) })
+    };
+    let mut tables: Vec<&crate::ir::Table> = names.schema.tables.iter().filter(|table| table.options.use_soft_delete).collect();
+    tables.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+    tables
+        .into_iter()
+        .filter_map(|table| {
+            let mut unique: Vec<Expr> = Vec::new();
+            let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
+            if table.primary_key().all(|(_, column)| !column.autoincrement) {
+                unique.push(tuple(&key));
+            }
+            unique.extend(table.columns.iter().filter(|column| column.unique && !column.primary_key).map(|column| tuple(&[column.name.as_str()])));
+            if unique.is_empty() {
+                return None;
+            }
+            let keys = Expr::Call { head: String::new(), args: unique, tail: String::new(), square: true };
+            Some(layout::layout(4, &format!("{}: ", PyStr::new(table.name.as_str())), &keys, ","))
+        })
+        .collect()
 }
 
 /// Every constraint name with what its violation means, for `app/errors.py`.

@@ -8,6 +8,7 @@ mod api;
 mod files;
 pub mod layout;
 pub mod names;
+mod project;
 pub mod scopes;
 pub mod syntax;
 mod tests;

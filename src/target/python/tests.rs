@@ -44,6 +44,11 @@ pub struct TestModuleView {
     /// laid out; `None` when the table has none.
     pub text_fields: Option<String>,
     pub body_function: String,
+    /// A soft-delete table: the list has no `is_deleted` filter.
+    pub soft_delete: bool,
+    /// A soft-delete table's first required unique column (its JSON name): a deleted row
+    /// keeps its value, and a conflict on it says so.
+    pub soft_delete_unique: Option<PyStr>,
 }
 
 /// The link routes of one many-to-many attribute.
@@ -304,7 +309,15 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
             }
         })
         .collect();
+    let soft_delete_unique = table
+        .columns
+        .iter()
+        .find(|column| column.source == ColumnSource::Declared && column.unique && !column.primary_key && !column.nullable)
+        .filter(|_| table.options.use_soft_delete)
+        .map(|column| PyStr::new(column.name.as_str()));
     TestModuleView {
+        soft_delete: table.options.use_soft_delete,
+        soft_delete_unique,
         constraint_breaches: constraint_breaches(table),
         text_fields,
         body_function: format!("body_for_{module}"),

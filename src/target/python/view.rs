@@ -11,7 +11,7 @@ use std::fmt::Write;
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
 use crate::ir::literal::{DefaultValue, interpret};
-use crate::ir::{ColumnId, ColumnRef, ColumnSource, DbType, OnDelete, RelationKind, ScalarType, Schema, TableId};
+use crate::ir::{ColumnId, ColumnRef, ColumnSource, OnDelete, RelationKind, ScalarType, Schema, TableId};
 use crate::order::BuildOrder;
 
 /// The whole project.
@@ -26,10 +26,23 @@ pub struct ProjectView {
     pub readme_description: String,
     /// The README's model section: the Mermaid diagram in a fence (see issue 13).
     pub readme_model: String,
-    /// Runtime requirement lines of pyproject.toml, already quoted.
+    /// Runtime requirement lines of pyproject.toml, already quoted: the declared
+    /// database's driver is one of them.
     pub dependencies: Vec<PyStr>,
+    /// The driver extras of pyproject.toml: (extra, quoted requirement).
+    pub driver_extras: Vec<(&'static str, PyStr)>,
     pub default_database_url: PyStr,
+    /// The file of the default SQLite database, relative to the project (`./library.db`).
+    pub default_sqlite_file: String,
+    /// The file the tests derive from it (`./library_test.db`).
+    pub default_sqlite_test_file: String,
     pub db_type: &'static str,
+    /// The declared database as the README, the container files and CI name it.
+    pub database: super::project::DatabaseView,
+    /// The database (and user) name of the container files.
+    pub database_name: String,
+    /// The row the README's walk-through creates and reads back.
+    pub example_row: Option<super::project::ExampleRow>,
     pub models: Vec<ModelView>,
     /// The schemas and router of every table, in module order.
     pub apis: Vec<super::api::ApiView>,
@@ -42,6 +55,8 @@ pub struct ProjectView {
     pub routes_import: String,
     /// Constraint names and what their violation means, sorted by name.
     pub constraint_messages: Vec<(PyStr, PyStr)>,
+    /// The client-set unique keys of each soft-delete table, as laid-out dict entries.
+    pub soft_delete_keys: Vec<String>,
     pub migration: MigrationView,
 }
 
@@ -92,15 +107,13 @@ impl ProjectView {
         factories.sort_by(|a, b| a.function.cmp(&b.function));
         let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&names, table_id)).collect();
         tests.sort_by(|a, b| a.module.cmp(&b.module));
-        let driver = match schema.db_type {
-            DbType::Postgresql => Some("psycopg[binary]>=3.1"),
-            DbType::Mysql => Some("pymysql>=1.1"),
-            DbType::Sqlite | DbType::Mssql => None,
-        };
+        let database = super::project::DatabaseView::new(schema.db_type, &super::project::database_name(&schema.project_name));
+        let driver = super::project::DRIVER_EXTRAS.iter().find(|(extra, _)| Some(*extra) == database.extra).map(|(_, requirement)| *requirement);
         let mut dependencies: Vec<PyStr> =
             ["alembic>=1.13", "fastapi>=0.110", "pydantic>=2.6", "sqlalchemy>=2.0.29", "uvicorn>=0.29"].into_iter().map(PyStr::new).collect();
         dependencies.extend(driver.map(PyStr::new));
         dependencies.sort();
+        let default_sqlite_file = format!("./{}.db", schema.project_name.replace('-', "_"));
         let description = schema.description.as_deref().map(comment_text).unwrap_or_default();
         Self {
             distribution: schema.project_name.clone(),
@@ -110,8 +123,14 @@ impl ProjectView {
             readme_description: markdown_text(&description),
             readme_model: readme_model(schema),
             dependencies,
-            default_database_url: PyStr::new(format!("sqlite:///./{}.db", schema.project_name.replace('-', "_"))),
+            driver_extras: super::project::DRIVER_EXTRAS.iter().map(|(extra, requirement)| (*extra, PyStr::new(*requirement))).collect(),
+            default_database_url: PyStr::new(format!("sqlite:///{default_sqlite_file}")),
+            default_sqlite_test_file: format!("./{}_test.db", schema.project_name.replace('-', "_")),
+            default_sqlite_file,
             db_type: schema.db_type.as_str(),
+            database,
+            database_name: super::project::database_name(&schema.project_name),
+            example_row: super::project::example_row(schema, order),
             models,
             routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
             apis,
@@ -119,6 +138,7 @@ impl ProjectView {
             factories,
             tests,
             constraint_messages,
+            soft_delete_keys: super::api::soft_delete_keys(&names),
             migration: migration(&names, order),
         }
     }

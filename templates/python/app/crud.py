@@ -6,11 +6,17 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import HTTPException
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import orm
 
 from app.db import Base, ExactNumeric
-from app.errors import conflict_detail, constraint_name
+from app.errors import (
+    SOFT_DELETE_KEYS,
+    conflict_detail,
+    constraint_name,
+    held_by_deleted_detail,
+)
 
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -38,6 +44,11 @@ NOT_FOUND_OR_CONFLICT = NOT_FOUND | CONFLICT
 CONTROL_PARAMETERS = frozenset({"limit", "offset", "sort"})
 
 
+def invalid(loc: tuple[str, ...], msg: str) -> RequestValidationError:
+    """A 422 with the body of every other 422: `{"detail": [{type, loc, msg}]}`."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": msg}])
+
+
 def order_by(
     sort: str | None,
     columns: Mapping[str, orm.InstrumentedAttribute[Any]],
@@ -53,9 +64,9 @@ def order_by(
             continue
         column = columns.get(name)
         if column is None:
-            raise HTTPException(
-                status_code=422,
-                detail=f"cannot sort by {name!r}: not a column of this resource",
+            raise invalid(
+                ("query", "sort"),
+                f"cannot sort by {name!r}: not a column of this resource",
             )
         key: Any = column
         if dialect == "sqlite" and isinstance(column.type, ExactNumeric):
@@ -133,6 +144,7 @@ def commit(session: orm.Session) -> None:
     sqlite = session.get_bind().dialect.name == "sqlite"
     references = _references(session) if sqlite else []
     inserted = {sa.inspect(row).mapper.local_table for row in session.new}
+    keys = _soft_delete_keys(session)
     try:
         session.commit()
     except sa.exc.IntegrityError as error:
@@ -144,14 +156,11 @@ def commit(session: orm.Session) -> None:
             name = f"{table.name}.{next(iter(table.primary_key.columns)).name}"
         if name is None and sqlite:
             name = _broken_reference(session, references)
-        raise HTTPException(
-            status_code=409, detail=conflict_detail(name, error)
-        ) from error
+        detail = _held_by_deleted(session, keys) or conflict_detail(name, error)
+        raise HTTPException(status_code=409, detail=detail) from error
     except sa.exc.DataError as error:
         session.rollback()
-        raise HTTPException(
-            status_code=422, detail="a value does not fit its column"
-        ) from error
+        raise invalid(("body",), "a value does not fit its column") from error
 
 
 # A foreign key to check after a failed commit: its name, whether a matching row must
@@ -201,6 +210,37 @@ def _references(session: orm.Session) -> list[_Reference]:
                 ]
                 references.append((str(key.name), False, child, pairs))
     return references
+
+
+# A unique key of a pending row of a soft-delete table: the table, the key's columns
+# and the row's values in them.
+_Key = tuple[sa.Table, tuple[str, ...], list[Any]]
+
+
+def _soft_delete_keys(session: orm.Session) -> list[_Key]:
+    """The values that the pending rows of soft-delete tables give their unique keys."""
+    keys: list[_Key] = []
+    for row in [*session.new, *session.dirty]:
+        table = sa.inspect(row).mapper.local_table
+        for columns in SOFT_DELETE_KEYS.get(table.name, []):
+            values = [_value(row, table.c[column]) for column in columns]
+            if all(value is not None for value in values):
+                keys.append((table, columns, values))
+    return keys
+
+
+def _held_by_deleted(session: orm.Session, keys: list[_Key]) -> str | None:
+    """Which of `keys` a soft-deleted row holds, in words, after a failed commit."""
+    for table, columns, values in keys:
+        pairs = zip(columns, values, strict=True)
+        matches = [table.c[column] == value for column, value in pairs]
+        condition = sa.and_(table.c.is_deleted.is_(True), *matches)
+        found = session.scalar(
+            sa.select(sa.literal(1)).select_from(table).where(condition).limit(1)
+        )
+        if found is not None:
+            return held_by_deleted_detail(table.name, columns)
+    return None
 
 
 def _broken_reference(session: orm.Session, references: list[_Reference]) -> str | None:

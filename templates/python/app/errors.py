@@ -13,6 +13,18 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
 {%- endfor %}
 }
 
+# The unique keys a client sets in each soft-delete table. A deleted row keeps its
+# values, so it can hold a value that a new or changed row is refused (see `crud.commit`).
+{%- if project.soft_delete_keys.is_empty() %}
+SOFT_DELETE_KEYS: dict[str, list[tuple[str, ...]]] = {}
+{%- else %}
+SOFT_DELETE_KEYS: dict[str, list[tuple[str, ...]]] = {
+{%- for entry in project.soft_delete_keys %}
+{{ entry }}
+{%- endfor %}
+}
+{%- endif %}
+
 _NAMED = (
     re.compile(r"for key '(?:[^.']*\.)?([^']+)'"),  # MariaDB, unique
     re.compile(r"CONSTRAINT `([^`]+)`"),  # MariaDB, foreign key
@@ -44,3 +56,12 @@ def conflict_detail(name: str | None, error: sa.exc.IntegrityError) -> str:
             "a foreign key is violated: a referenced row is missing or still referenced"
         )
     return "the change conflicts with a constraint of the database"
+
+
+def held_by_deleted_detail(table: str, columns: tuple[str, ...]) -> str:
+    """A sentence saying that a deleted row of `table` holds the value of `columns`."""
+    names = ", ".join(f"`{column}`" for column in columns)
+    return (
+        f"{names} must be unique: a deleted `{table}` row holds this value (a deleted"
+        " row reads as absent but keeps its values)"
+    )

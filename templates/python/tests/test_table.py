@@ -44,10 +44,20 @@ def test_unknown_fields_are_rejected(client: TestClient) -> None:
 
 
 def test_bad_pagination_and_sorting_are_rejected(client: TestClient) -> None:
-    assert client.get(PATH, params={"limit": 0}).status_code == 422
-    assert client.get(PATH, params={"offset": -1}).status_code == 422
-    assert client.get(PATH, params={"sort": "__not_a_column__"}).status_code == 422
-    assert client.get(PATH, params={"__not_a_column__": 1}).status_code == 422
+    cases: list[dict[str, Any]] = [
+        {"limit": 0},
+        {"offset": -1},
+        {"sort": "__not_a_column__"},
+        {"__not_a_column__": 1},
+    ]
+    for params in cases:
+        response = client.get(PATH, params=params)
+        assert response.status_code == 422, (params, response.text)
+        # Every 422 has FastAPI's shape: a list of {type, loc, msg}.
+        for error in response.json()["detail"]:
+            assert sorted(error) == ["loc", "msg", "type"], (params, error)
+    bad_sort = client.get(PATH, params={"sort": "-__not_a_column__"})
+    assert [error["loc"] for error in bad_sort.json()["detail"]] == [["query", "sort"]]
 {%- if let Some(fields) = test.text_fields %}
 
 
@@ -68,6 +78,29 @@ def test_text_no_database_can_store_is_rejected(client: TestClient) -> None:
         listed = client.get(PATH, params={field: "a\x00b"})
         assert listed.status_code == 422, (field, listed.text)
     assert client.get(_url(row)).json() == row
+{%- endif %}
+{%- if test.soft_delete %}
+
+
+def test_lists_show_live_rows_only(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+    assert client.delete(_url(row)).status_code == 204
+    assert row not in client.get(PATH, params={"limit": 1000}).json()["data"]
+    # Lists hold live rows only, so a filter on the soft-delete columns is unknown.
+    for column in ("is_deleted", "deleted_at"):
+        response = client.get(PATH, params={column: "true"})
+        assert response.status_code == 422, (column, response.text)
+{%- endif %}
+{%- if let Some(field) = test.soft_delete_unique %}
+
+
+def test_a_deleted_row_keeps_its_unique_value(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+    other = factories.{{ test.factory }}(client)
+    assert client.delete(_url(row)).status_code == 204
+    response = client.patch(_url(other), json={ {{- field }}: row[{{ field }}]})
+    assert response.status_code == 409, response.text
+    assert "a deleted" in response.json()["detail"], response.text
 {%- endif %}
 {%- if !test.constraint_breaches.is_empty() %}
 
