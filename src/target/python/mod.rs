@@ -59,6 +59,7 @@ fn safe_class_names(schema: &Schema) -> Option<Schema> {
     let clashes_with = |name: &str| {
         names::MODULE_NAMES.contains(&name)
             || names::BUILTINS_READ.contains(&name)
+            || names::DEFINED_NAMES.contains(&name)
             || SCHEMA_SUFFIXES.iter().any(|suffix| name.strip_suffix(suffix).is_some_and(|stem| !stem.is_empty() && classes.contains(stem)))
     };
     if !classes.iter().any(|name| clashes_with(name)) {

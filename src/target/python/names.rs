@@ -118,6 +118,11 @@ pub const MODULE_NAMES: &[&str] = &[
     "TestClient",
 ];
 
+/// Module-level names that the modules importing a model class (its models, schemas and
+/// routes modules) define besides [`MODULE_NAMES`], which the class must not take: a
+/// class `COLUMNS` would be imported into the router that defines `COLUMNS`.
+pub const DEFINED_NAMES: &[&str] = &["COLUMNS"];
+
 /// The builtins that generated code reads (annotations, defaults, route and helper
 /// bodies). An attribute or parameter with one of these names would rebind it for the
 /// rest of its scope (`bool: Bool` makes a later `bool | None` read the field).
@@ -128,6 +133,7 @@ pub const BUILTINS_READ: &[&str] = &[
     "UnicodeEncodeError",
     "ValueError",
     "abs",
+    "all",
     "any",
     "bool",
     "bytes",
