@@ -65,6 +65,10 @@ const RESERVED_ATTRIBUTES: &[&str] = &[
     "model_validate",
     "model_validate_json",
     "model_validate_strings",
+    // Members of the models' metaclasses (ABCMeta's `register`, `type.mro`): Pydantic
+    // refuses a field that shadows them.
+    "mro",
+    "register",
     // The first parameter of the models' constructor: `Model(self=…)` cannot be called.
     "self",
     // Soft keywords and the builtins a model most often shadows.
