@@ -37,14 +37,27 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
 /// to report.
 fn format(files: &mut FileSet) {
     let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
-    for (path, file) in files.iter_mut() {
-        if !syntax::is_python(path) {
-            continue;
+    let mut modules: Vec<&mut String> = files.iter_mut().filter(|(path, _)| syntax::is_python(path)).map(|(_, file)| &mut file.contents).collect();
+    // Formatting is most of generation's time: the modules are split over the cores.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(modules.len().max(1));
+    let chunk = modules.len().div_ceil(workers).max(1);
+    let format_chunk = |chunk: &mut [&mut String]| {
+        for contents in chunk {
+            if let Ok(printed) = ruff_python_formatter::format_module_source(contents, options.clone()) {
+                **contents = printed.into_code();
+            }
         }
-        if let Ok(printed) = ruff_python_formatter::format_module_source(&file.contents, options.clone()) {
-            file.contents = printed.into_code();
+    };
+    std::thread::scope(|scope| {
+        let mut chunks = modules.chunks_mut(chunk);
+        let first = chunks.next();
+        for other in chunks {
+            scope.spawn(|| format_chunk(other));
         }
-    }
+        if let Some(first) = first {
+            format_chunk(first);
+        }
+    });
 }
 
 /// The suffixes of the schema classes derived from a model class (`BookCreate`, …).
