@@ -1141,6 +1141,9 @@ enum Targeted {
     FloatKey(usize),
     /// A `Text` column with `"unique": true` added: `TEXT_KEY`.
     UniqueText(usize),
+    /// Column `m` of table `n` made `"write_only": true`: `WRITE_ONLY_KEY` when it is a
+    /// primary key, a foreign key or a foreign key's target.
+    WriteOnlyKey(usize, usize),
 }
 
 fn targeted() -> impl Strategy<Value = Targeted> {
@@ -1154,6 +1157,7 @@ fn targeted() -> impl Strategy<Value = Targeted> {
         any::<usize>().prop_map(Targeted::QuotedBoolean),
         any::<usize>().prop_map(Targeted::FloatKey),
         any::<usize>().prop_map(Targeted::UniqueText),
+        (any::<usize>(), any::<usize>()).prop_map(|(table, column)| Targeted::WriteOnlyKey(table, column)),
     ]
 }
 
@@ -1218,6 +1222,22 @@ fn apply_targeted(value: &mut Value, mutation: &Targeted) -> Option<Vec<&'static
             let columns = tables[table % count]["columns"].as_array_mut().expect("columns");
             columns.push(json!({"name": "zz_text", "type": "Text", "unique": true}));
             Some(vec!["TEXT_KEY"])
+        }
+        Targeted::WriteOnlyKey(table, column) => {
+            let targets: Vec<String> = tables
+                .iter()
+                .flat_map(|table| table["columns"].as_array().expect("columns"))
+                .filter_map(|column| column["target"].as_str().map(str::to_owned))
+                .collect();
+            let table = &mut tables[table % count];
+            let name = table["table_name"].as_str().expect("a name").to_owned();
+            let columns = table["columns"].as_array_mut().expect("columns");
+            let len = columns.len();
+            let column = &mut columns[column % len];
+            let qualified = format!("{name}.{}", column["name"].as_str().expect("a name"));
+            let key = column["primary_key"] == json!(true) || column["type"] == "ForeignKey" || targets.contains(&qualified);
+            column["write_only"] = json!(true);
+            key.then(|| vec!["WRITE_ONLY_KEY"])
         }
     }
 }

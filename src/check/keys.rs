@@ -1,7 +1,7 @@
 //! Rules on primary keys, unique columns and indexes.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{ColumnSource, ScalarType, Schema};
+use crate::ir::{ColumnId, ColumnRef, ColumnSource, ScalarType, Schema, TableId};
 
 /// Beyond this many characters a `String` cannot be indexed by MariaDB (3072-byte keys
 /// at 4 bytes a character).
@@ -92,6 +92,31 @@ pub(super) fn indexed_string_fits_mariadb(schema: &Schema, diagnostics: &mut Dia
                         .with_help(format!("MariaDB indexes at most {MARIADB_INDEX_CHARS} characters; lower `length` to {MARIADB_INDEX_CHARS} or less")),
                 );
             }
+        }
+    }
+}
+
+pub(super) fn write_only_is_not_a_key(schema: &Schema, diagnostics: &mut Diagnostics) {
+    // What a foreign key targets is shown by every row that references it.
+    let targets: std::collections::BTreeSet<ColumnRef> =
+        schema.tables.iter().flat_map(|table| &table.columns).filter_map(|column| column.foreign_key.as_ref().map(|key| key.target)).collect();
+    for (table_id, table) in schema.tables.iter().enumerate() {
+        for (column_id, column) in table.columns.iter().enumerate().filter(|(_, column)| column.write_only) {
+            let target = ColumnRef { table: TableId(table_id), column: ColumnId(column_id) };
+            let role = if column.primary_key {
+                "part of the primary key"
+            } else if column.foreign_key.is_some() {
+                "a foreign key"
+            } else if targets.contains(&target) {
+                "the target of a foreign key"
+            } else {
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::WriteOnlyKey, &column.name_origin, format!("a `write_only` column cannot be {role}"))
+                    .with_label("keys are read back")
+                    .with_help("remove `\"write_only\": true`; keep it for values a client sets but never reads, such as a password hash"),
+            );
         }
     }
 }

@@ -17,12 +17,13 @@ use crate::order::BuildOrder;
 
 /// Runs every semantic rule.
 pub fn check(schema: &Schema, order: &BuildOrder, diagnostics: &mut Diagnostics) {
-    // Keys: NO_PRIMARY_KEY, COMPOSITE_PRIMARY_KEY, PK_TYPE, TEXT_KEY, INDEX_TOO_LONG.
+    // Keys: NO_PRIMARY_KEY, COMPOSITE_PRIMARY_KEY, PK_TYPE, TEXT_KEY, INDEX_TOO_LONG, WRITE_ONLY_KEY.
     keys::table_has_primary_key(schema, diagnostics);
     keys::primary_key_is_single_column(schema, diagnostics);
     keys::primary_key_type_is_exact(schema, diagnostics);
     keys::text_is_not_a_key(schema, diagnostics);
     keys::indexed_string_fits_mariadb(schema, diagnostics);
+    keys::write_only_is_not_a_key(schema, diagnostics);
     // Defaults: DEFAULT_INVALID.
     defaults::default_fits_type(schema, diagnostics);
     // Foreign keys: FK_NOT_PK_OR_UNIQUE, SET_NULL_NOT_NULLABLE, SET_DEFAULT_*, NOT_NULL_SELF_REFERENCE.

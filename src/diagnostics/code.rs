@@ -852,6 +852,42 @@ codes! {
     ///
     /// Use an `Integer`, `String` or `Numeric` key.
     PkType = "PK_TYPE", Error;
+    /// A `write_only` column that is a key, or that a foreign key targets.
+    ///
+    /// ## What
+    /// A column with `"write_only": true` that is part of the primary key, is a `ForeignKey`, or is the
+    /// `target` of another column's foreign key.
+    ///
+    /// ## Why
+    /// A write-only column is never returned by a read, so a client could not address a row by it (a
+    /// primary key is the row's URL), could not see which row it links to (a foreign key), and every row
+    /// that references it would show its value anyway (a foreign key's target).
+    ///
+    /// ## Example
+    ///
+    /// ```json
+    /// {"project_name": "shop", "db_type": "sqlite", "schema": [
+    ///   {"table_name": "users", "class_name": "User", "columns": [
+    ///     {"name": "id", "type": "Integer", "primary_key": true, "write_only": true},
+    ///     {"name": "password_hash", "type": "String", "length": 128}
+    ///   ]}
+    /// ]}
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```json
+    /// {"project_name": "shop", "db_type": "sqlite", "schema": [
+    ///   {"table_name": "users", "class_name": "User", "columns": [
+    ///     {"name": "id", "type": "Integer", "primary_key": true},
+    ///     {"name": "password_hash", "type": "String", "length": 128, "write_only": true}
+    ///   ]}
+    /// ]}
+    /// ```
+    ///
+    /// Keep `write_only` for values a client sets but never reads back, such as a password hash or an API
+    /// secret; keys stay readable.
+    WriteOnlyKey = "WRITE_ONLY_KEY", Error;
     /// A unique or indexed `String` longer than MariaDB can index.
     ///
     /// ## What

@@ -149,6 +149,9 @@ pub struct Column {
     /// Effective nullability: as declared, else false for key columns, true otherwise.
     pub nullable: bool,
     pub index: bool,
+    /// Accepted on create and update, never read back, filtered or sorted on (a
+    /// password hash); never a key, nor the target of one.
+    pub write_only: bool,
     /// Effective autoincrement: the sole `Integer` primary key unless declared false.
     pub autoincrement: bool,
     /// The `default` literal as written; see [`literal::interpret`].

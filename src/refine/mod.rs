@@ -64,6 +64,9 @@ pub fn prompt(schema: &Schema) -> (String, String) {
             if column.unique {
                 flags.push("unique".to_owned());
             }
+            if column.write_only {
+                flags.push("write-only: never returned by a read".to_owned());
+            }
             flags.push(if column.nullable { "nullable" } else { "required" }.to_owned());
             let _ = write!(user, " ({})", flags.join(", "));
             if let Some(description) = &column.description {

@@ -111,6 +111,10 @@ pub struct Column {
     pub nullable: bool,
     /// Create an index on the column.
     pub index: Option<bool>,
+    /// Accepted on create and update, never in reads, filters or sorts (a password hash).
+    /// Not on a key column, nor on a column a foreign key targets. An extension of
+    /// backbone's: BackBone-AI ignores the key.
+    pub write_only: Option<bool>,
     /// A literal of the column's type; `"now"` for a DateTime means the insert time.
     pub default: Option<DefaultLiteral>,
     /// `Enum` only: the allowed values, distinct, non-empty, at most 63 bytes each.

@@ -103,6 +103,7 @@ class Column:
     on_delete: str = "NO ACTION"
     autoincrement: bool = False
     declared: bool = True
+    write_only: bool = False  # accepted on create and update, never read, filtered or sorted
     limits: Limits | None = None  # what the OpenAPI Create body adds (set by the walk)
     used: set[str] = dataclasses.field(default_factory=set)  # values drawn from a pattern
 
@@ -170,6 +171,10 @@ class Table:
         return [column for column in self.columns if column.primary_key]
 
     @property
+    def readable(self) -> list[Column]:
+        return [column for column in self.columns if not column.write_only]
+
+    @property
     def writable(self) -> list[Column]:
         return [column for column in self.columns if column.declared and not column.autoincrement]
 
@@ -222,6 +227,7 @@ def declared_column(raw: dict[str, Any]) -> Column:
         primary_key=primary_key,
         nullable=(not primary_key) if nullable is None else bool(nullable),
         unique=bool(raw.get("unique")),
+        write_only=bool(raw.get("write_only")),
         on_delete=raw.get("on_delete") or "NO ACTION",
     )
     if "default" in raw and raw["default"] is not None:
@@ -681,9 +687,19 @@ class Row:
     state: dict[str, Any]
     live: bool = True
     present: bool = True
+    hidden: dict[str, Any] = dataclasses.field(default_factory=dict)  # write-only values last sent
 
     def key(self) -> list[Any]:
         return [self.state[column.name] for column in self.table.key]
+
+    def value(self, name: str) -> Any:
+        """The column's value: as read back, or as last written for a write-only column."""
+        return self.state[name] if name in self.state else self.hidden.get(name)
+
+    def wrote(self, changes: dict[str, Any]) -> None:
+        for column in self.table.columns:
+            if column.write_only and column.name in changes:
+                self.hidden[column.name] = changes[column.name]
 
 
 def key_path(table: Table, key: list[Any]) -> str:
@@ -913,6 +929,7 @@ class Walk:
         state = self.client.json(response, "a created row")
         self.check_row(table, body, state, response, "the created row")
         row = Row(table, body, state)
+        row.wrote(body)
         read = self.client.request("GET", key_path(table, row.key()))
         self.client.expect(read, 200, what="reading a created row back")
         self.check(self.client.json(read, "a row") == state, "GET returns the row exactly as POST did", read)
@@ -920,18 +937,22 @@ class Walk:
 
     def check_row(self, table: Table, sent: dict[str, Any], state: Any, response: httpx.Response, what: str) -> None:
         self.check(isinstance(state, dict), f"{what} is not a JSON object", response)
-        names = {column.name for column in table.columns}
+        names = {column.name for column in table.readable}
         self.check(
-            set(state) == names, f"{what} has fields {sorted(state)}, expected the columns {sorted(names)}", response
+            set(state) == names,
+            f"{what} has fields {sorted(state)}, expected the readable columns {sorted(names)}",
+            response,
         )
         for name, value in sent.items():
             column = table.column(name)
+            if column.write_only:
+                continue
             self.check(
                 same(column, value, state[name]),
                 f"{what}: {name} is {short(state[name], 120)}, sent {short(value, 120)}",
                 response,
             )
-        for column in table.columns:
+        for column in table.readable:
             value = state[column.name]
             if column.type == "DateTime" and value is not None:
                 self.check(aware(value), f"{what}: {column.name} = {value!r} has no UTC offset", response)
@@ -998,6 +1019,8 @@ class Walk:
             self.updates(table)
         with self.step(f"{table.name}: exact unique strings"):
             self.exact_strings(table)
+        with self.step(f"{table.name}: write-only columns"):
+            self.write_only(table)
         self.expect_count(table, "after the checks, which must not create rows")
 
     def absent_key(self, table: Table) -> list[Any]:
@@ -1113,10 +1136,10 @@ class Walk:
             names = [column.name for column in table.key] + [column.name for column in uniques]
             self.conflict_names(response, names, "a duplicate")
         for column in table.writable:
-            if column.primary_key or not column.unique or first.state[column.name] is None or first is second:
+            if column.primary_key or not column.unique or first.value(column.name) is None or first is second:
                 continue
             url = key_path(table, second.key())
-            response = self.client.request("PATCH", url, body={column.name: first.state[column.name]})
+            response = self.client.request("PATCH", url, body={column.name: first.value(column.name)})
             self.client.expect(response, 409, what=f"PATCH a duplicate unique {column.name}")
             self.conflict_names(response, [column.name], "a duplicate")
             self.unchanged(second)
@@ -1182,6 +1205,7 @@ class Walk:
         read = self.client.request("GET", url)
         self.check(self.client.json(read, "a row") == state, "GET after PATCH differs from the PATCH response", read)
         row.state = state
+        row.wrote(changes)
 
     def updates(self, table: Table) -> None:
         first = self.rows[table.name][0]
@@ -1196,7 +1220,7 @@ class Walk:
                 value = self.values.fresh(table, column)
             except Skip:
                 continue
-            if same(column, value, first.state[column.name]):
+            if same(column, value, first.value(column.name)):
                 continue
             self.patch(first, {column.name: value}, f"PATCH {column.name}")
         for column in candidates:
@@ -1229,13 +1253,39 @@ class Walk:
         for column in table.writable:
             if column.type != "String" or not column.unique or column.primary_key or self.referenced(table, column):
                 continue
-            value = first.state[column.name]
+            value = first.value(column.name)
             if not isinstance(value, str) or (column.limits and (column.limits.pattern or column.limits.min_length)):
                 continue  # a variant might break the pattern
             if value.swapcase() != value:
                 self.patch(second, {column.name: value.swapcase()}, f"a unique {column.name} differing only in case")
             if len(value) < column.max_length:
                 self.patch(second, {column.name: value + " "}, f"a unique {column.name} differing by a trailing space")
+
+    def write_only(self, table: Table) -> None:
+        """Write-only columns are in no response, no OpenAPI read shape, no filter and no sort."""
+        hidden = [column for column in table.columns if column.write_only]
+        if not hidden:
+            return
+        path = f"{API}/{table.name}"
+        item = self.find_path(["api", "v1", table.name, len(table.key)])
+        operation = self.operation(str(item), "get") or {}
+        content = operation.get("responses", {}).get("200", {}).get("content", {})
+        read = self.schema_of(content.get("application/json", {}).get("schema", {}))
+        listing = self.operation(path, "get") or {}
+        parameters = {parameter.get("name") for parameter in listing.get("parameters", [])}
+        first = self.rows[table.name][0]
+        for column in hidden:
+            self.check(
+                column.name not in read.get("properties", {}), f"OpenAPI shows write-only {column.name} in a read"
+            )
+            self.check(column.name not in parameters, f"OpenAPI offers a filter on write-only {column.name}")
+            value = first.value(column.name)
+            probe = "1" if value is None else self.filter_text(value)
+            response = self.client.request("GET", path, params={column.name: probe})
+            self.client.expect(response, 422, what=f"filtering by write-only {column.name}")
+            for sort in (column.name, f"-{column.name}"):
+                response = self.client.request("GET", path, params={"sort": sort})
+                self.client.expect(response, 422, what=f"sorting by write-only {column.name}")
 
     # -- many-to-many
 

@@ -135,6 +135,7 @@ pub(crate) struct ColumnSpec {
     kind: u8,
     nullable: bool,
     unique: bool,
+    write_only: bool,
     description: Option<usize>,
     values: Vec<usize>,
 }
@@ -159,10 +160,19 @@ fn column_spec() -> impl Strategy<Value = ColumnSpec> {
         0u8..10,
         any::<bool>(),
         prop::bool::weighted(0.2),
+        prop::bool::weighted(0.15),
         prop::option::weighted(0.3, any::<usize>()),
         prop::collection::vec(any::<usize>(), 1..4),
     )
-        .prop_map(|(name, kind, nullable, unique, description, values)| ColumnSpec { name, kind, nullable, unique, description, values })
+        .prop_map(|(name, kind, nullable, unique, write_only, description, values)| ColumnSpec {
+            name,
+            kind,
+            nullable,
+            unique,
+            write_only,
+            description,
+            values,
+        })
 }
 
 fn table_spec() -> impl Strategy<Value = TableSpec> {
@@ -250,6 +260,9 @@ pub(crate) fn document(pool: &[String], spec: &[TableSpec], db_type: &str) -> Va
             value["nullable"] = json!(column.nullable);
             if column.unique && matches!(column.kind, 0 | 2) {
                 value["unique"] = json!(true);
+            }
+            if column.write_only {
+                value["write_only"] = json!(true);
             }
             if let Some(pick) = column.description {
                 value["description"] = json!(text(pool, pick));

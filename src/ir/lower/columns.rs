@@ -23,6 +23,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "unique",
     "nullable",
     "index",
+    "write_only",
     "default",
     "values",
     "target",
@@ -75,6 +76,7 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
     let primary_key = object.optional_bool("primary_key", diagnostics).unwrap_or(false);
     let unique = object.optional_bool("unique", diagnostics).unwrap_or(false);
     let index = object.optional_bool("index", diagnostics).unwrap_or(false);
+    let write_only = object.optional_bool("write_only", diagnostics).unwrap_or(false);
     let autoincrement = object.optional_bool("autoincrement", diagnostics).map(|flag| (flag, object.origin("autoincrement")));
     let nullable = object.bool_not_null("nullable", diagnostics);
     let description = object.optional_string("description", diagnostics).map(|text| text.value.to_owned());
@@ -136,6 +138,7 @@ pub(super) fn lower_column(value: &Value, pointer: JsonPointer, diagnostics: &mu
         unique,
         nullable: nullable.unwrap_or(!primary_key),
         index,
+        write_only,
         autoincrement: false,
         default,
         description,
@@ -541,6 +544,7 @@ fn option_column(name: &str, ty: ScalarType, nullable: bool, index: bool, source
         unique: false,
         nullable,
         index,
+        write_only: false,
         autoincrement: false,
         default,
         description: None,

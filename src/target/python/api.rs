@@ -98,6 +98,11 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
             enum_aliases.push(layout::layout(0, &format!("{alias} = "), &Expr::subscript("Literal", members), ""));
             imports.enum_alias = Some(alias);
         }
+        if column.write_only {
+            // Written, never read: no response field, no filter, no sort key.
+            add_input(column, attr, json_name, &mut imports, &mut create_fields, &mut update_fields, &mut not_null);
+            continue;
+        }
         columns.push(format!("{}: {}.{attr}", PyStr::new(json_name), table.class_name));
         let read_type = nullable(plain_type(&column.ty, &mut imports), column.nullable);
         read_fields.push(if aliased {
@@ -126,22 +131,7 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
             let filter_type = nullable(filter_type(&column.ty, &mut imports), true);
             query_fields.push(layout::layout(4, &format!("{attr}: {filter_type} = "), &Expr::call("Field", args), ""));
         }
-        if !is_writable(column) {
-            continue;
-        }
-        let (input, limits) = input_type(&column.ty, &mut imports);
-        let mut extra: Vec<Expr> = refined_limits(column, limits);
-        extra.extend(aliased.then(|| Expr::atom(format!("validation_alias={}", PyStr::new(json_name)))));
-        create_fields.push(create_field(attr, column, &input, &extra, &mut imports));
-        if column.primary_key {
-            continue;
-        }
-        let mut update_args = vec![Expr::atom("default=None")];
-        update_args.extend(extra);
-        update_fields.push(layout::layout(4, &format!("{attr}: {} = ", nullable(input, true)), &Expr::call("Field", update_args), ""));
-        if !column.nullable {
-            not_null.push(PyStr::new(attr.as_str()).to_string());
-        }
+        add_input(column, attr, json_name, &mut imports, &mut create_fields, &mut update_fields, &mut not_null);
     }
     let mut key_imports = Imports::default();
     let key: Vec<(PyIdent, Expr)> =
@@ -226,6 +216,34 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
             &["status_code=204", if table.options.use_soft_delete { "responses=crud.NOT_FOUND" } else { "responses=crud.NOT_FOUND_OR_CONFLICT" }],
         ),
         soft_delete: table.options.use_soft_delete,
+    }
+}
+
+/// The create and update fields of `column`, if a client writes it.
+fn add_input(
+    column: &Column,
+    attr: &PyIdent,
+    json_name: &str,
+    imports: &mut Imports,
+    create_fields: &mut Vec<String>,
+    update_fields: &mut Vec<String>,
+    not_null: &mut Vec<String>,
+) {
+    if !is_writable(column) {
+        return;
+    }
+    let (input, limits) = input_type(&column.ty, imports);
+    let mut extra: Vec<Expr> = refined_limits(column, limits);
+    extra.extend((attr.as_str() != json_name).then(|| Expr::atom(format!("validation_alias={}", PyStr::new(json_name)))));
+    create_fields.push(create_field(attr, column, &input, &extra, imports));
+    if column.primary_key {
+        return;
+    }
+    let mut update_args = vec![Expr::atom("default=None")];
+    update_args.extend(extra);
+    update_fields.push(layout::layout(4, &format!("{attr}: {} = ", nullable(input, true)), &Expr::call("Field", update_args), ""));
+    if !column.nullable {
+        not_null.push(PyStr::new(attr.as_str()).to_string());
     }
 }
 

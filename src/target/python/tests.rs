@@ -46,9 +46,24 @@ pub struct TestModuleView {
     pub body_function: String,
     /// A soft-delete table: the list has no `is_deleted` filter.
     pub soft_delete: bool,
+    /// The write-only test; `None` when the table has no write-only column.
+    pub write_only: Option<WriteOnlyTest>,
     /// A soft-delete table's first required unique column (its JSON name): a deleted row
     /// keeps its value, and a conflict on it says so.
     pub soft_delete_unique: Option<PyStr>,
+}
+
+/// A write-only column is written by create and update and never read back.
+pub struct WriteOnlyTest {
+    /// Whether a value uses a fresh number `n`.
+    pub uses_number: bool,
+    /// Whether `n` or a value calls a helper of `tests.values`.
+    uses_values: bool,
+    /// `written: list[tuple[str, Any]] = [(field, value), …]`, laid out: a new value for
+    /// each write-only column that can take one without a conflict.
+    pub written: String,
+    /// `for field in (…):` over the JSON names of the write-only columns, laid out.
+    pub fields: String,
 }
 
 /// The link routes of one many-to-many attribute.
@@ -271,7 +286,9 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         .map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string()))
         .collect();
     let text_fields = (!text_fields.is_empty()).then(|| layout::for_tuple(4, "field", text_fields));
+    let write_only = write_only_test(table);
     let uses_values = text_fields.is_some()
+        || write_only.as_ref().is_some_and(|test| test.uses_values)
         || table.columns.iter().find(|column| is_updatable(column)).is_some_and(|column| matches!(column.ty, ScalarType::String { .. } | ScalarType::Integer));
     let mut parent_deletes = Vec::new();
     for column in &table.columns {
@@ -312,7 +329,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
     let soft_delete_unique = table
         .columns
         .iter()
-        .find(|column| column.source == ColumnSource::Declared && column.unique && !column.primary_key && !column.nullable)
+        .find(|column| column.source == ColumnSource::Declared && column.unique && !column.primary_key && !column.nullable && !column.write_only)
         .filter(|_| table.options.use_soft_delete)
         .map(|column| PyStr::new(column.name.as_str()));
     TestModuleView {
@@ -320,6 +337,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
         soft_delete_unique,
         constraint_breaches: constraint_breaches(table),
         text_fields,
+        write_only,
         body_function: format!("body_for_{module}"),
         links,
         factory: format!("create_{module}"),
@@ -333,9 +351,35 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
     }
 }
 
+fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
+    let columns: Vec<&Column> = table.columns.iter().filter(|column| column.write_only).collect();
+    if columns.is_empty() {
+        return None;
+    }
+    let mut uses_number = false;
+    let mut uses_values = false;
+    let mut written = Vec::new();
+    for column in &columns {
+        // A unique column of few values may hold the only one left: it gets none.
+        if column.unique && matches!(column.ty, ScalarType::Enum { .. } | ScalarType::Boolean) {
+            continue;
+        }
+        let (value, numbered) = refined_sample(&column.ty, column).unwrap_or_else(|| {
+            uses_values |= sample_uses_values(&column.ty);
+            (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column))
+        });
+        uses_number |= numbered;
+        written.push(Expr::Call { head: String::new(), args: vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), value], tail: String::new(), square: false });
+    }
+    let written = layout::layout(4, "written: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: written, tail: String::new(), square: true }, "");
+    let fields = columns.iter().map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
+    Some(WriteOnlyTest { uses_number, uses_values: uses_values || uses_number, written, fields: layout::for_tuple(4, "field", fields) })
+}
+
 /// A column the update test can change and compare exactly.
 fn is_updatable(column: &Column) -> bool {
     column.source == ColumnSource::Declared
+        && !column.write_only
         && column.constraints.is_empty()
         && !column.primary_key
         && column.foreign_key.is_none()

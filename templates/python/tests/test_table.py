@@ -79,6 +79,24 @@ def test_text_no_database_can_store_is_rejected(client: TestClient) -> None:
         assert listed.status_code == 422, (field, listed.text)
     assert client.get(_url(row)).json() == row
 {%- endif %}
+{%- if let Some(write_only) = test.write_only %}
+
+
+def test_write_only_fields_are_written_never_read(client: TestClient) -> None:
+    row = factories.{{ test.factory }}(client)
+{%- if write_only.uses_number %}
+    n = values.number()
+{%- endif %}
+{{ write_only.written }}
+    updated = client.patch(_url(row), json=dict(written))
+    assert updated.status_code == 200, updated.text
+{{ write_only.fields }}
+        assert field not in row, field
+        assert field not in updated.json(), field
+        # Neither a filter nor a sort key: either would let a client guess the value.
+        assert client.get(PATH, params={field: "1"}).status_code == 422, field
+        assert client.get(PATH, params={"sort": f"-{field}"}).status_code == 422, field
+{% endif %}
 {%- if test.soft_delete %}
 
 
