@@ -185,7 +185,12 @@ fn run_project(example: &str, schema: &Path, databases: bool) {
     check(&["check", "."], "ruff");
     check(&["format", "--check", "."], "ruff");
     check(&["--no-incremental", "app", "migrations", "tests"], "mypy");
-    let imported = Command::new(python()).args(["-c", "import app.main"]).current_dir(&project).output().expect("run python");
+    // Importing the app reads no setting and makes no engine: that waits for first use.
+    let imported = Command::new(python())
+        .args(["-c", "import app.main, app.db; assert app.db.get_engine.cache_info().currsize == 0, 'importing made an engine'"])
+        .current_dir(&project)
+        .output()
+        .expect("run python");
     must_succeed(&format!("importing the app of {example}"), &imported);
     if !databases {
         let _ = std::fs::remove_dir_all(&project);

@@ -55,11 +55,18 @@ fn string<'a>(value: &'a Yaml, what: &str) -> &'a str {
     value.as_str().unwrap_or_else(|| panic!("{what} is not a string: {value:?}"))
 }
 
-/// The environment variables the app and its tests read: `os.environ.get("NAME")` in
-/// `app/config.py`, the one module that reads the environment.
+/// The environment variables the app and its tests read: the fields of `Settings` in
+/// `app/config.py` (pydantic-settings reads `NAME` for a field `name`), the one module
+/// that reads the environment.
 fn settings(files: &FileSet) -> BTreeSet<String> {
     let config = file(files, "app/config.py");
-    let names: BTreeSet<String> = config.split("os.environ.get(\"").skip(1).filter_map(|rest| rest.split_once('"').map(|(name, _)| name.to_owned())).collect();
+    let (_, class) = config.split_once("class Settings(BaseSettings):").expect("app/config.py defines Settings");
+    let body = class.lines().skip(1).take_while(|line| line.is_empty() || line.starts_with("    "));
+    let names: BTreeSet<String> = body
+        .filter_map(|line| line.strip_prefix("    ")?.split_once(": ").map(|(name, _)| name))
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(str::to_ascii_uppercase)
+        .collect();
     for (path, generated) in files.iter() {
         let reads = std::path::Path::new(path).extension().is_some_and(|extension| extension == "py")
             && path != "app/config.py"

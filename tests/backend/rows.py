@@ -29,9 +29,10 @@ def main(argv: list[str]) -> int:
     import sqlalchemy as sa
     from fastapi.testclient import TestClient
 
-    from app.db import Base, engine
+    from app.db import Base, get_engine
     from app.main import app
 
+    engine = get_engine()
     if command == "insert":
         from tests import factories
 

@@ -271,7 +271,8 @@ pub(crate) fn document(pool: &[String], spec: &[TableSpec], db_type: &str) -> Va
         }
         let Some((parent_pick, stem, parent_attr, nullable)) = table.parent.filter(|_| idx > 0) else { continue };
         let parent = parent_pick % idx;
-        let stem = unique(pool, stem, &mut members[idx], |name| attribute_name(name, 60), "parent_");
+        // `_` would make the column `__id`, a name Python reserves.
+        let stem = unique(pool, stem, &mut members[idx], |name| attribute_name(name, 60).filter(|stem| stem != "_"), "parent_");
         let column = format!("{stem}_id");
         members[idx].insert(column.to_ascii_lowercase());
         let back = unique(pool, parent_attr, &mut members[parent], |name| attribute_name(name, 63), "children_");

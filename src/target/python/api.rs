@@ -142,9 +142,10 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let key_tuple = if key_names.len() == 1 { format!("({},)", key_names[0]) } else { format!("({})", key_names.join(", ")) };
     let class = table.class_name.as_str();
     let key_parameters: Vec<Expr> = key.iter().map(|(attr, annotation)| parameter(attr.as_str(), annotation)).collect();
+    let handlers = HandlerNames::of(names, table_id);
     let signature = |name: &str, mut parameters: Vec<Expr>, returns: &str| {
-        parameters.push(Expr::atom("session: _Session"));
-        layout::layout(0, "", &Expr::Call { head: format!("def {name}_{module}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
+        parameters.push(Expr::atom("session: SessionDep"));
+        layout::layout(0, "", &Expr::Call { head: format!("def {name}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
     };
     let mut lookup_args = vec![Expr::atom("session"), Expr::atom(class.to_owned()), Expr::atom(key_tuple.clone())];
     if table.options.use_soft_delete {
@@ -154,7 +155,7 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let mut with_body = key_parameters.clone();
     with_body.push(Expr::atom(format!("body: {class}Update")));
     let schema_names: Vec<String> = ["Create", "Page", "Query", "Read", "Update"].iter().map(|suffix| format!("{class}{suffix}")).collect();
-    let (links, link_imports) = links(names, table_id, &key_parameters, &key_path, &module, &mut key_imports);
+    let (links, link_imports) = links(names, table_id, &key_parameters, &key_path, &handlers, &mut key_imports);
     ApiView {
         module: PyIdent::clone(&names.modules[table_id.0]),
         enum_aliases,
@@ -165,19 +166,21 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
                 let types: Vec<&str> = key_imports.types.iter().copied().collect();
                 import_lines.push(("app.types".to_owned(), layout::import("app.types", &types)));
             }
-            let db_names: &[&str] = if table.options.use_soft_delete { &["get_session", "utcnow"] } else { &["get_session"] };
-            import_lines.push(("app.db".to_owned(), layout::import("app.db", db_names)));
+            if table.options.use_soft_delete {
+                import_lines.push(("app.db".to_owned(), layout::import("app.db", &["utcnow"])));
+            }
+            import_lines.push(("app.deps".to_owned(), layout::import("app.deps", &["SessionDep"])));
             import_lines.push((format!("app.models.{module}"), layout::import(&format!("app.models.{module}"), &[class])));
             let schema_module = format!("app.schemas.{module}");
             import_lines.push((schema_module.clone(), layout::import(&schema_module, &schema_names.iter().map(String::as_str).collect::<Vec<_>>())));
             import_lines.sort();
             import_lines.into_iter().map(|(_, line)| line).collect::<Vec<_>>().join("\n")
         },
-        list_signature: signature("list", vec![Expr::atom(format!("query: typing.Annotated[{class}Query, fastapi.Query()]"))], "dict[str, typing.Any]"),
-        create_signature: signature("create", vec![Expr::atom(format!("body: {class}Create"))], class),
-        read_signature: signature("read", key_parameters.clone(), class),
-        update_signature: signature("update", with_body, class),
-        delete_signature: signature("delete", key_parameters, "fastapi.Response"),
+        list_signature: signature(&handlers.list, vec![Expr::atom(format!("query: typing.Annotated[{class}Query, fastapi.Query()]"))], "dict[str, typing.Any]"),
+        create_signature: signature(&handlers.create, vec![Expr::atom(format!("body: {class}Create"))], class),
+        read_signature: signature(&handlers.read, key_parameters.clone(), class),
+        update_signature: signature(&handlers.update, with_body, class),
+        delete_signature: signature(&handlers.delete, key_parameters, "fastapi.Response"),
         router_stdlib: key_imports.stdlib.iter().cloned().collect(),
         links,
         fetch_row: layout::layout(4, "row = ", &lookup, ""),
@@ -219,6 +222,51 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     }
 }
 
+/// The route functions of one router, named as a FastAPI engineer names them: the list
+/// by the table (`list_posts`), one row by the class (`create_post`, `read_post`), and
+/// the link routes by the class and the relationship (`list_post_tags`, `link_post_tags`).
+/// They are the OpenAPI operation ids too (after the router's tag), so each is unique in
+/// its router: a name taken already gets a trailing `_`.
+struct HandlerNames {
+    list: String,
+    create: String,
+    read: String,
+    update: String,
+    delete: String,
+    /// Per writable many-to-many relationship: its list, link and unlink functions.
+    links: std::collections::BTreeMap<String, [String; 3]>,
+}
+
+impl HandlerNames {
+    fn of(names: &Names<'_>, table_id: TableId) -> Self {
+        let schema = names.schema;
+        let table = schema.table(table_id);
+        let plural = names.modules[table_id.0].as_str().trim_end_matches('_').to_owned();
+        let singular = super::names::snake_case(table.class_name.as_str());
+        let mut taken = BTreeSet::new();
+        let mut unique = |name: String| {
+            let mut name = name;
+            while !taken.insert(name.clone()) {
+                name.push('_');
+            }
+            name
+        };
+        let [list, create, read, update, delete] =
+            [format!("list_{plural}"), format!("create_{singular}"), format!("read_{singular}"), format!("update_{singular}"), format!("delete_{singular}")]
+                .map(&mut unique);
+        let links = schema
+            .relations_of(table_id)
+            .filter(|relation| relation.association.is_some() && !relation.read_only)
+            .map(|relation| {
+                let segment = relation.name.as_str();
+                let functions = ["list", "link", "unlink"].map(|verb| unique(format!("{verb}_{singular}_{segment}")));
+                (segment.to_owned(), functions)
+            })
+            .collect();
+        Self { list, create, read, update, delete, links }
+    }
+}
+
 /// The create and update fields of `column`, if a client writes it.
 fn add_input(
     column: &Column,
@@ -254,7 +302,7 @@ fn links(
     table_id: TableId,
     key_parameters: &[Expr],
     key_path: &str,
-    module: &str,
+    handlers: &HandlerNames,
     imports: &mut Imports,
 ) -> (Vec<LinkView>, Vec<(String, String)>) {
     let schema = names.schema;
@@ -295,16 +343,12 @@ fn links(
             format!("({})", other.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(", "))
         };
         let segment = relation.name.as_str();
-        let function = |verb: &str, extra: &[(String, Expr)], returns: &str| {
+        let Some(link_handlers) = handlers.links.get(relation.name.as_str()) else { continue };
+        let function = |name: &str, extra: &[(String, Expr)], returns: &str| {
             let mut parameters = key_parameters.to_vec();
             parameters.extend(extra.iter().map(|(name, annotation)| parameter(name, annotation)));
-            parameters.push(Expr::atom("session: _Session"));
-            layout::layout(
-                0,
-                "",
-                &Expr::Call { head: format!("def {verb}_{module}_{segment}"), args: parameters, tail: format!(" -> {returns}:"), square: false },
-                "",
-            )
+            parameters.push(Expr::atom("session: SessionDep"));
+            layout::layout(0, "", &Expr::Call { head: format!("def {name}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
         };
         let list_path = format!("{key_path}/{segment}");
         let link_path = format!("{key_path}/{segment}{other_path}");
@@ -314,11 +358,11 @@ fn links(
         }
         links.push(LinkView {
             list_decorator: decorator("get", &list_path, &[&format!("response_model=list[{target_class}Read]"), "responses=crud.NOT_FOUND"]),
-            list_signature: function("list", &[], &format!("list[{target_class}]")),
+            list_signature: function(&link_handlers[0], &[], &format!("list[{target_class}]")),
             link_decorator: decorator("put", &link_path, &["status_code=204", "responses=crud.NOT_FOUND_OR_CONFLICT"]),
-            link_signature: function("link", &other, "fastapi.Response"),
+            link_signature: function(&link_handlers[1], &other, "fastapi.Response"),
             unlink_decorator: decorator("delete", &link_path, &["status_code=204", "responses=crud.NOT_FOUND_OR_CONFLICT"]),
-            unlink_signature: function("unlink", &other, "fastapi.Response"),
+            unlink_signature: function(&link_handlers[2], &other, "fastapi.Response"),
             fetch_other: layout::layout(4, "other = ", &Expr::call("crud.get_or_404", fetch_args), ""),
             target_soft_delete: target.options.use_soft_delete,
             link: link_call("link"),

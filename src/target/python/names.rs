@@ -80,8 +80,10 @@ const RESERVED_ATTRIBUTES: &[&str] = &[
 
 /// Module-level names of the generated modules. A class attribute of the same name
 /// would shadow them for the rest of the class body (`sa.String(…)`, `Field(…)`), a key
-/// parameter of a route would shadow them in its body (`crud`, `session`), and a model
-/// class of the same name would replace them (`class Base(Base)`).
+/// parameter of a route would shadow them in its body (`crud`), and a model class of the
+/// same name would replace them (`class Base(Base)`). The routes' own parameters and
+/// locals (`body`, `session`) are [`ROUTE_NAMES`]: only a key column, which becomes a
+/// parameter, must keep clear of them.
 pub const MODULE_NAMES: &[&str] = &[
     "sa",
     "orm",
@@ -90,8 +92,6 @@ pub const MODULE_NAMES: &[&str] = &[
     "typing",
     "fastapi",
     "crud",
-    "session",
-    "body",
     "utcnow",
     "model_validator",
     "Annotated",
@@ -112,6 +112,7 @@ pub const MODULE_NAMES: &[&str] = &[
     "QueryFloat",
     "QueryInt",
     "Self",
+    "SessionDep",
     "Str",
     "TYPE_CHECKING",
     "TimeOfDay",
@@ -235,6 +236,26 @@ pub fn module_ident(table_name: &str) -> PyIdent {
     }
 }
 
+/// `ClassName` as a Python function-name part, snake_case as PEP 8 spells it:
+/// `PersonTag` → `person_tag`, `HTTPRequest` → `http_request`, `Base_` → `base_`.
+pub fn snake_case(class_name: &str) -> String {
+    let chars: Vec<char> = class_name.chars().collect();
+    let mut out = String::with_capacity(class_name.len() + 4);
+    for (at, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && at > 0 {
+            let previous = chars[at - 1];
+            let next_lower = chars.get(at + 1).is_some_and(char::is_ascii_lowercase);
+            // A word starts after a lowercase letter or digit, and at the last capital
+            // of an acronym that a lowercase letter follows (`HTTPRequest`).
+            if (previous.is_ascii_lowercase() || previous.is_ascii_digit() || (previous.is_ascii_uppercase() && next_lower)) && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Module names that would shadow what the generated package imports.
 const MODULE_CLASHES: &[&str] = &["base", "typing", "datetime", "decimal", "enum", "sqlalchemy", "fastapi", "pydantic"];
 
@@ -305,6 +326,23 @@ mod tests {
         assert_eq!(names, ["class__", "class_", "metadata_", "model_config_", "note_", "name", "bool_", "id", "Post_", "value"]);
         let idents = attribute_idents([("value", Use::Parameter), ("id", Use::Parameter)], &schema);
         assert_eq!(idents.iter().map(PyIdent::as_str).collect::<Vec<_>>(), ["value_", "id"]);
+    }
+
+    #[test]
+    fn class_names_become_snake_case_words() {
+        let cases = [
+            ("Post", "post"),
+            ("PersonTag", "person_tag"),
+            ("HTTPRequest", "http_request"),
+            ("ABC", "abc"),
+            ("Item2Go", "item2_go"),
+            ("Class_Name", "class_name"),
+            ("Base_", "base_"),
+            ("X", "x"),
+        ];
+        for (class, snake) in cases {
+            assert_eq!(snake_case(class), snake, "{class}");
+        }
     }
 
     #[test]

@@ -369,9 +369,15 @@ fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
             (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column))
         });
         uses_number |= numbered;
-        written.push(Expr::Call { head: String::new(), args: vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), value], tail: String::new(), square: false });
+        written.push(Expr::Call {
+            head: String::new(),
+            args: vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), value],
+            tail: String::new(),
+            square: false,
+        });
     }
-    let written = layout::layout(4, "written: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: written, tail: String::new(), square: true }, "");
+    let written =
+        layout::layout(4, "written: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: written, tail: String::new(), square: true }, "");
     let fields = columns.iter().map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
     Some(WriteOnlyTest { uses_number, uses_values: uses_values || uses_number, written, fields: layout::for_tuple(4, "field", fields) })
 }

@@ -110,7 +110,10 @@ impl ProjectView {
         let database = super::project::DatabaseView::new(schema.db_type, &super::project::database_name(&schema.project_name));
         let driver = super::project::DRIVER_EXTRAS.iter().find(|(extra, _)| Some(*extra) == database.extra).map(|(_, requirement)| *requirement);
         let mut dependencies: Vec<PyStr> =
-            ["alembic>=1.13", "fastapi>=0.110", "pydantic>=2.6", "sqlalchemy>=2.0.29", "uvicorn>=0.29"].into_iter().map(PyStr::new).collect();
+            ["alembic>=1.13", "fastapi>=0.110", "pydantic>=2.6", "pydantic-settings>=2.2", "sqlalchemy>=2.0.29", "uvicorn>=0.29"]
+                .into_iter()
+                .map(PyStr::new)
+                .collect();
         dependencies.extend(driver.map(PyStr::new));
         dependencies.sort();
         let default_sqlite_file = format!("./{}.db", schema.project_name.replace('-', "_"));

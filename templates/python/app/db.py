@@ -3,6 +3,7 @@
 
 import datetime
 import decimal
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -169,11 +170,19 @@ def create_engine(url: str | None = None) -> sa.Engine:
     return new_engine
 
 
-engine = create_engine()
-SessionLocal = orm.sessionmaker(bind=engine, expire_on_commit=False)
+@functools.cache
+def get_engine() -> sa.Engine:
+    """The app's engine, made on first use: importing a module of the app connects
+    nowhere and reads no setting, so tests and tools can choose the database first."""
+    return create_engine()
+
+
+@functools.cache
+def _sessions() -> orm.sessionmaker[orm.Session]:
+    return orm.sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
 def get_session() -> Iterator[orm.Session]:
     """A session per request (a FastAPI dependency)."""
-    with SessionLocal() as session:
+    with _sessions()() as session:
         yield session

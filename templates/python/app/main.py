@@ -7,13 +7,25 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from app import models
-from app.db import engine
+from app.db import get_engine
 from app.extensions import register
 from app.routes import ROUTERS
 
-app = FastAPI(title={{ project.title }}, version="0.1.0")
+
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI operation id of a route: its router's tag, then its function
+    (`posts-list_posts`), which client generators turn into `PostsService.listPosts`."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+app = FastAPI(
+    title={{ project.title }},
+    version="0.1.0",
+    generate_unique_id_function=operation_id,
+)
 
 # Importing the models registers them; the name keeps the import explicit.
 _MODELS = models.__all__
@@ -43,7 +55,7 @@ def invalid_request(_request: Request, error: RequestValidationError) -> Respons
 def health() -> JSONResponse:
     """200 when the database answers, 503 when it does not."""
     try:
-        with engine.connect() as connection:
+        with get_engine().connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
         return JSONResponse({"status": "unavailable"}, status_code=503)

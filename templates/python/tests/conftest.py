@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "refuse to run there: point it at a database of their own"
         )
     _TEST_URL, _DERIVED = test_url, not explicit
-    # app.db builds its engine from DATABASE_URL when it is first imported, below.
+    # app.db builds its engine from DATABASE_URL on first use, in `client` below.
     os.environ["DATABASE_URL"] = test_url.render_as_string(hide_password=False)
 
 
@@ -145,9 +145,10 @@ def _drop_database(url: sa.URL) -> None:
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
     """A client of the app, on tables this test run creates in its own database."""
-    from app.db import Base, engine
+    from app.db import Base, get_engine
     from app.main import app
 
+    engine = get_engine()
     assert _TEST_URL is not None, "pytest_configure chooses the database"
     created = _DERIVED and not _database_exists(_TEST_URL)
     if created:

@@ -6,13 +6,10 @@
 import typing
 
 import fastapi
-from sqlalchemy import orm
 
 {{ api.first_party_imports }}
 
 {{ api.router_line }}
-
-_Session = typing.Annotated[orm.Session, fastapi.Depends(get_session)]
 
 COLUMNS: dict[str, typing.Any] = {
 {%- for column in api.columns %}
