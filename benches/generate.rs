@@ -58,7 +58,7 @@ fn stages(c: &mut Criterion) {
             bencher.iter(|| black_box(python::render(black_box(schema), order)));
         });
         group.bench_with_input(BenchmarkId::new("syntax-check", tables), &files, |bencher, files| {
-            bencher.iter(|| black_box(python::syntax::check(black_box(files))));
+            bencher.iter(|| black_box(python::verify::check(black_box(files))));
         });
         // Regenerating over the previous output: the common case of a developer's loop.
         let out = scratch().join(format!("stage-out-{tables}"));

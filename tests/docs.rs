@@ -18,16 +18,23 @@ fn read(path: impl AsRef<Path>) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
 }
 
-/// The Markdown files a reader of the repository is pointed at.
-fn documents() -> Vec<PathBuf> {
-    let mut files = vec![PathBuf::from("README.md"), PathBuf::from("ARCHITECTURE.md")];
-    let mut docs: Vec<PathBuf> = std::fs::read_dir("docs")
-        .expect("docs/ exists")
+/// The Markdown files of `directory`, sorted.
+fn markdown_in(directory: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .unwrap_or_else(|error| panic!("read {directory}/: {error}"))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|extension| extension == "md"))
         .collect();
-    docs.sort();
-    files.extend(docs);
+    files.sort();
+    files
+}
+
+/// The Markdown files a reader of the repository is pointed at, the explanations of
+/// docs/codes/ included.
+fn documents() -> Vec<PathBuf> {
+    let mut files = vec![PathBuf::from("README.md"), PathBuf::from("ARCHITECTURE.md")];
+    files.extend(markdown_in("docs"));
+    files.extend(markdown_in("docs/codes"));
     files
 }
 

@@ -1,6 +1,8 @@
 //! Every `backbone explain` text keeps its promise: it has the sections What, Why, Example
 //! and Fix, its Example triggers the code it explains, and its Fix no longer does (nor has
-//! any error left).
+//! any error left). The texts are the files of docs/codes/, one per code and no other.
+
+use std::collections::BTreeSet;
 
 use backbone::diagnostics::Code;
 use backbone::source::Source;
@@ -59,7 +61,7 @@ fn problems(code: Code) -> Vec<String> {
     if summary.trim().is_empty() || summary.starts_with('#') {
         problems.push(format!("the first line is not a one-line summary: {summary:?}"));
     }
-    let headings: Vec<Option<usize>> = SECTIONS.iter().map(|heading| heading_line(&explanation, heading)).collect();
+    let headings: Vec<Option<usize>> = SECTIONS.iter().map(|heading| heading_line(explanation, heading)).collect();
     for (heading, line) in SECTIONS.iter().zip(&headings) {
         if line.is_none() {
             problems.push(format!("no `{heading}` section"));
@@ -70,7 +72,7 @@ fn problems(code: Code) -> Vec<String> {
         problems.push(format!("the sections are not in the order {}", SECTIONS.join(", ")));
     }
 
-    let blocks = json_blocks(&explanation);
+    let blocks = json_blocks(explanation);
     let [(example_line, example), (fix_line, fix), ..] = blocks.as_slice() else {
         problems.push(format!("{} ```json block(s), expected an Example and a Fix", blocks.len()));
         return problems;
@@ -110,7 +112,7 @@ fn every_explanation_has_what_why_example_and_fix_that_work() {
 #[test]
 fn json_syntax_example_is_malformed_json() {
     let explanation = Code::JsonSyntax.explanation();
-    let blocks = json_blocks(&explanation);
+    let blocks = json_blocks(explanation);
     let compiled = compile(&blocks[0].1, &CompileOptions::default());
     assert!(compiled.schema.is_none(), "the JSON_SYNTAX Example should not parse at all");
 }
@@ -118,7 +120,7 @@ fn json_syntax_example_is_malformed_json() {
 #[test]
 fn limit_exceeded_example_is_valid_without_limits() {
     let explanation = Code::LimitExceeded.explanation();
-    let blocks = json_blocks(&explanation);
+    let blocks = json_blocks(explanation);
     let compiled = compile(&blocks[0].1, &CompileOptions::default());
     assert!(compiled.diagnostics.is_empty(), "the LIMIT_EXCEEDED Example should be clean without limits:\n{}", listed(&compiled));
 }
@@ -131,4 +133,20 @@ fn summaries_are_single_sentences() {
         assert!(summary.ends_with('.'), "{code}: the summary should be one sentence ending in a period: {summary:?}");
         assert_eq!(explanation.lines().nth(1), Some(""), "{code}: a blank line should follow the summary");
     }
+}
+
+#[test]
+fn docs_codes_holds_one_file_per_code_and_nothing_else() {
+    // A code without its file does not compile (`include_str!`); a file without its code
+    // would be an explanation nobody can read, e.g. left behind by a rename.
+    let files: BTreeSet<String> = std::fs::read_dir("docs/codes")
+        .expect("docs/codes exists")
+        .map(|entry| entry.expect("directory entry").file_name().into_string().expect("a UTF-8 file name"))
+        .filter(|name| name != "README.md")
+        .collect();
+    let expected: BTreeSet<String> = Code::ALL.iter().map(|code| format!("{code}.md")).collect();
+    let orphans: Vec<&String> = files.difference(&expected).collect();
+    let missing: Vec<&String> = expected.difference(&files).collect();
+    assert!(orphans.is_empty(), "files in docs/codes/ that name no code: {orphans:?}");
+    assert!(missing.is_empty(), "codes without their file in docs/codes/: {missing:?}");
 }

@@ -51,7 +51,7 @@ fn generation_is_deterministic_and_every_python_file_parses() {
         let (schema, order) = compilation.valid_schema().expect("valid example");
         let files = python::render(schema, order);
         assert_eq!(files, python::render(schema, order), "{}", path.display());
-        let faults = python::syntax::check(&files);
+        let faults = python::verify::check(&files);
         assert!(faults.is_empty(), "{}: {faults:?}", path.display());
     }
 }
@@ -67,7 +67,7 @@ fn generated_code_reads_only_the_builtins_the_target_reserves() {
         let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable document"));
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid document");
-        for (file, contents) in python::render(schema, order).iter().filter(|(file, _)| python::syntax::is_python(file)) {
+        for (file, contents) in python::render(schema, order).iter().filter(|(file, _)| python::verify::is_python(file)) {
             let parsed = ruff_python_parser::parse_module(&contents.contents).unwrap_or_else(|error| panic!("{file}: {error}"));
             read.extend(python::scopes::builtins_read(parsed.syntax()));
         }

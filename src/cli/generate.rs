@@ -16,7 +16,7 @@ use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::emit::{self, EmitError, EmitOptions, WriteReport};
 use crate::target::python;
-use crate::target::python::syntax::SyntaxFault;
+use crate::target::python::verify::SyntaxFault;
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
@@ -72,8 +72,8 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     }
     // The files stand alone: free the source and the IR before parsing the output.
     drop((source, compilation));
-    progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::syntax::is_python(path)).count());
-    let faults = python::syntax::check_observed(&files, &|| progress.advance());
+    progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::verify::is_python(path)).count());
+    let faults = python::verify::check_observed(&files, &|| progress.advance());
     if !faults.is_empty() {
         drop(progress);
         printer.err(&syntax_faults(&faults));

@@ -293,7 +293,7 @@ fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: u
         files.generated(crate::emit::REFINEMENTS_PATH, refined.saved);
         report
     });
-    let faults = crate::target::python::syntax::check(&files);
+    let faults = crate::target::python::verify::check(&files);
     if let Some(fault) = faults.first() {
         return (
             Generated::Fault(format!("generated {} does not parse or breaks a scope rule at {}:{}: {}", fault.path, fault.line, fault.column, fault.message)),

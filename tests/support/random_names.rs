@@ -50,7 +50,7 @@ fn generated_names() -> BTreeSet<String> {
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid example");
         for (path, file) in python::render(schema, order).iter() {
-            if python::syntax::is_python(path) {
+            if python::verify::is_python(path) {
                 let parsed = ruff_python_parser::parse_module(&file.contents).expect("generated Python parses");
                 names.extend(python::scopes::names(parsed.syntax()));
             }

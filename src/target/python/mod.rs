@@ -10,9 +10,9 @@ pub mod layout;
 pub mod names;
 mod project;
 pub mod scopes;
-pub mod syntax;
 mod tests;
 mod time;
+pub mod verify;
 pub mod view;
 
 use std::collections::BTreeSet;
@@ -33,11 +33,11 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
 
 /// Lays out every generated module with Ruff's own formatter (Python 3.11, ruff's
 /// defaults), so the files are what `ruff format` makes of them whatever the names'
-/// lengths. A module the formatter cannot parse is left as it is, for the syntax check
-/// to report.
+/// lengths. A module the formatter cannot parse is left as it is, for [`verify`] to
+/// report.
 fn format(files: &mut FileSet) {
     let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
-    let mut modules: Vec<&mut String> = files.iter_mut().filter(|(path, _)| syntax::is_python(path)).map(|(_, file)| &mut file.contents).collect();
+    let mut modules: Vec<&mut String> = files.iter_mut().filter(|(path, _)| verify::is_python(path)).map(|(_, file)| &mut file.contents).collect();
     // Formatting is most of generation's time: the modules are split over the cores.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(modules.len().max(1));
     let chunk = modules.len().div_ceil(workers).max(1);

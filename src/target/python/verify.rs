@@ -1,6 +1,8 @@
-//! The last gate before anything is written: every generated `.py` file must parse as
-//! Python 3.11 (the oldest version the generated `pyproject.toml` accepts), and keep the
-//! scope rules of [`super::scopes`] (no generated name shadows another).
+//! Verification of the generated Python, the last gate before anything is written: every
+//! generated `.py` file must parse as Python 3.11 (the oldest version the generated
+//! `pyproject.toml` accepts), and keep the scope rules of [`super::scopes`] (no generated
+//! name shadows another). Not to be confused with [`crate::syntax`], which parses the
+//! input document.
 //!
 //! The parser is Ruff's, so "parses here" means "parses for the linter the generated
 //! project is checked with". A failure is a bug in backbone, never in the user's schema:
