@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
-use super::view::{Names, constraint_name, defaults};
+use super::view::{PySchema, constraint_name, defaults};
 use crate::ir::{Column, ColumnSource, Example, ScalarType, TableId};
 
 /// The schemas module and the router module of one table.
@@ -73,10 +73,10 @@ pub struct LinkView {
 /// JSON names that are the list endpoint's own parameters, so no filter can use them.
 pub(super) const CONTROL_PARAMETERS: [&str; 3] = ["limit", "offset", "sort"];
 
-pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
-    let schema = names.schema;
+pub(super) fn api(py: &PySchema<'_>, table_id: TableId) -> ApiView {
+    let schema = py.schema;
     let table = schema.table(table_id);
-    let module = names.modules[table_id.0].clone();
+    let module = py.modules[table_id.0].clone();
     let module = module.as_str().to_owned();
     let mut imports = Imports::default();
     let mut create_fields = Vec::new();
@@ -87,7 +87,7 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let mut columns = Vec::new();
     let mut enum_aliases = Vec::new();
     for (column_idx, column) in table.columns.iter().enumerate() {
-        let attr = names.column_attr(table_id, column_idx);
+        let attr = py.column_attr(table_id, column_idx);
         let json_name = column.name.as_str();
         let aliased = attr.as_str() != json_name;
         imports.enum_alias = None;
@@ -135,14 +135,14 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     }
     let mut key_imports = Imports::default();
     let key: Vec<(PyIdent, Expr)> =
-        table.primary_key().map(|(column_id, column)| (names.column_attr(table_id, column_id.0).clone(), path_type(column, &mut key_imports))).collect();
+        table.primary_key().map(|(column_id, column)| (py.column_attr(table_id, column_id.0).clone(), path_type(column, &mut key_imports))).collect();
 
     let key_names: Vec<String> = key.iter().map(|(attr, _)| attr.to_string()).collect();
     let key_path: String = key_names.iter().flat_map(|attr| ["/{", attr.as_str(), "}"]).collect();
     let key_tuple = if key_names.len() == 1 { format!("({},)", key_names[0]) } else { format!("({})", key_names.join(", ")) };
     let class = table.class_name.as_str();
     let key_parameters: Vec<Expr> = key.iter().map(|(attr, annotation)| parameter(attr.as_str(), annotation)).collect();
-    let handlers = HandlerNames::of(names, table_id);
+    let handlers = HandlerNames::of(py, table_id);
     let signature = |name: &str, mut parameters: Vec<Expr>, returns: &str| {
         parameters.push(Expr::atom("session: SessionDep"));
         layout::layout(0, "", &Expr::Call { head: format!("def {name}"), args: parameters, tail: format!(" -> {returns}:"), square: false }, "")
@@ -155,9 +155,9 @@ pub(super) fn api(names: &Names<'_>, table_id: TableId) -> ApiView {
     let mut with_body = key_parameters.clone();
     with_body.push(Expr::atom(format!("body: {class}Update")));
     let schema_names: Vec<String> = ["Create", "Page", "Query", "Read", "Update"].iter().map(|suffix| format!("{class}{suffix}")).collect();
-    let (links, link_imports) = links(names, table_id, &key_parameters, &key_path, &handlers, &mut key_imports);
+    let (links, link_imports) = links(py, table_id, &key_parameters, &key_path, &handlers, &mut key_imports);
     ApiView {
-        module: PyIdent::clone(&names.modules[table_id.0]),
+        module: PyIdent::clone(&py.modules[table_id.0]),
         enum_aliases,
         first_party_imports: {
             let mut import_lines: Vec<(String, String)> = link_imports;
@@ -238,10 +238,10 @@ struct HandlerNames {
 }
 
 impl HandlerNames {
-    fn of(names: &Names<'_>, table_id: TableId) -> Self {
-        let schema = names.schema;
+    fn of(py: &PySchema<'_>, table_id: TableId) -> Self {
+        let schema = py.schema;
         let table = schema.table(table_id);
-        let plural = names.modules[table_id.0].as_str().trim_end_matches('_').to_owned();
+        let plural = py.modules[table_id.0].as_str().trim_end_matches('_').to_owned();
         let singular = super::names::snake_case(table.class_name.as_str());
         let mut taken = BTreeSet::new();
         let mut unique = |name: String| {
@@ -298,34 +298,34 @@ fn add_input(
 /// The link routes of `table_id`'s writable many-to-many attributes, and the imports
 /// they need.
 fn links(
-    names: &Names<'_>,
+    py: &PySchema<'_>,
     table_id: TableId,
     key_parameters: &[Expr],
     key_path: &str,
     handlers: &HandlerNames,
     imports: &mut Imports,
 ) -> (Vec<LinkView>, Vec<(String, String)>) {
-    let schema = names.schema;
+    let schema = py.schema;
     let mut links = Vec::new();
     let mut link_imports = BTreeSet::new();
     for relation in schema.relations_of(table_id) {
         let Some(association) = relation.association.filter(|_| !relation.read_only) else { continue };
-        let Some(attr) = names.relation_attr(table_id, relation.name.as_str()).cloned() else { continue };
+        let Some(attr) = py.relation_attr(table_id, relation.name.as_str()).cloned() else { continue };
         let target = schema.table(relation.target);
         let target_class = target.class_name.to_string();
-        let target_module = &names.modules[relation.target.0];
+        let target_module = &py.modules[relation.target.0];
         link_imports.insert((format!("app.models.{target_module}"), layout::import(&format!("app.models.{target_module}"), &[target_class.as_str()])));
         // Links are rows of the association table, written through its own model: the
         // many-to-many attribute only reads.
         let association_class = schema.table(association.table).class_name.to_string();
-        let association_module = &names.modules[association.table.0];
+        let association_module = &py.modules[association.table.0];
         link_imports
             .insert((format!("app.models.{association_module}"), layout::import(&format!("app.models.{association_module}"), &[association_class.as_str()])));
         let mut link_args = vec![Expr::atom("session"), Expr::atom(association_class.clone())];
         for (column, side) in [(association.owner_column, "row"), (association.target_column, "other")] {
             let Some(key) = &schema.table(association.table).column(column).foreign_key else { continue };
-            let referenced = names.column_attr(key.target.table, key.target.column.0);
-            link_args.push(Expr::atom(format!("{}={side}.{referenced}", names.column_attr(association.table, column.0))));
+            let referenced = py.column_attr(key.target.table, key.target.column.0);
+            link_args.push(Expr::atom(format!("{}={side}.{referenced}", py.column_attr(association.table, column.0))));
         }
         let link_call = |verb: &str| layout::layout(4, "", &Expr::call(format!("crud.{verb}"), link_args.clone()), "");
         link_imports.insert((
@@ -334,7 +334,7 @@ fn links(
         ));
         let other: Vec<(String, Expr)> = target
             .primary_key()
-            .map(|(column_id, column)| (format!("other_{}", names.column_attr(relation.target, column_id.0)), path_type(column, imports)))
+            .map(|(column_id, column)| (format!("other_{}", py.column_attr(relation.target, column_id.0)), path_type(column, imports)))
             .collect();
         let other_path: String = other.iter().flat_map(|(name, _)| ["/{", name.as_str(), "}"]).collect();
         let other_tuple = if other.len() == 1 {
@@ -658,12 +658,12 @@ fn literal(values: &[String], imports: &mut Imports) -> String {
 /// The unique keys a client sets in each soft-delete table: one laid-out entry
 /// (`"table": [("column",), …],`) of a dict per table, sorted by table. A deleted row
 /// keeps its values, so a conflict on one of them may be with a row that reads as absent.
-pub(super) fn soft_delete_keys(names: &Names<'_>) -> Vec<String> {
+pub(super) fn soft_delete_keys(py: &PySchema<'_>) -> Vec<String> {
     let tuple = |columns: &[&str]| {
         let quoted: Vec<String> = columns.iter().map(|name| PyStr::new(*name).to_string()).collect();
         Expr::Atom(if quoted.len() == 1 { format!("({},)", quoted[0]) } else { format!("({})", quoted.join(", ")) })
     };
-    let mut tables: Vec<&crate::ir::Table> = names.schema.tables.iter().filter(|table| table.options.use_soft_delete).collect();
+    let mut tables: Vec<&crate::ir::Table> = py.schema.tables.iter().filter(|table| table.options.use_soft_delete).collect();
     tables.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
     tables
         .into_iter()
@@ -684,8 +684,8 @@ pub(super) fn soft_delete_keys(names: &Names<'_>) -> Vec<String> {
 }
 
 /// Every constraint name with what its violation means, for `app/errors.py`.
-pub(super) fn constraint_messages(names: &Names<'_>) -> Vec<(PyStr, PyStr)> {
-    let schema = names.schema;
+pub(super) fn constraint_messages(py: &PySchema<'_>) -> Vec<(PyStr, PyStr)> {
+    let schema = py.schema;
     let mut messages = Vec::new();
     for table in &schema.tables {
         for column in &table.columns {

@@ -3,7 +3,7 @@
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
-use super::view::Names;
+use super::view::PySchema;
 use crate::ir::{Column, ColumnSource, ScalarType, TableId, samples};
 
 /// `create_<module>(client, **fields)` in `tests/factories.py`.
@@ -97,10 +97,10 @@ pub enum OnParentDelete {
     SetsNull,
 }
 
-pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
-    let schema = names.schema;
+pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> FactoryView {
+    let schema = py.schema;
     let table = schema.table(table_id);
-    let module = &names.modules[table_id.0];
+    let module = &py.modules[table_id.0];
     let mut statements = Vec::new();
     let mut uses_number = false;
     let mut uses_values = false;
@@ -114,7 +114,7 @@ pub(super) fn factory(names: &Names<'_>, table_id: TableId) -> FactoryView {
             if (column.nullable && column.default.is_none()) || key.target.table == table_id {
                 continue;
             }
-            let parent = format!("create_{}(client)", names.modules[key.target.table.0]);
+            let parent = format!("create_{}(client)", py.modules[key.target.table.0]);
             Some(Expr::Atom(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str()))))
         } else if required {
             let (value, numbered) = if let Some(refined) = refined_sample(&column.ty, column) {
@@ -245,10 +245,10 @@ fn constraint_breaches(table: &crate::ir::Table) -> String {
     layout::layout(4, "breaches: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: breaches, tail: String::new(), square: true }, "")
 }
 
-pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleView {
-    let schema = names.schema;
+pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleView {
+    let schema = py.schema;
     let table = schema.table(table_id);
-    let module = names.modules[table_id.0].clone();
+    let module = py.modules[table_id.0].clone();
     let key: Vec<&str> = table.primary_key().map(|(_, column)| column.name.as_str()).collect();
     let key_names = if key.len() == 1 {
         format!("({},)", PyStr::new(key[0]))
@@ -321,7 +321,7 @@ pub(super) fn test_module(names: &Names<'_>, table_id: TableId) -> TestModuleVie
             LinkTest {
                 test: format!("test_link_{}", relation.name.as_str().to_ascii_lowercase()),
                 segment: relation.name.to_string(),
-                target_factory: format!("create_{}", names.modules[relation.target.0]),
+                target_factory: format!("create_{}", py.modules[relation.target.0]),
                 target_key: if key.len() == 1 { format!("({},)", key[0]) } else { format!("({})", key.join(", ")) },
             }
         })

@@ -96,16 +96,16 @@ impl ProjectView {
         let attributes: Vec<Vec<PyIdent>> = schema.tables().map(|(table_id, _)| table_attributes(schema, table_id, &schema_names)).collect();
         let enums = enum_names(schema);
         let spilled = spilled_strings(schema);
-        let names = Names { schema, enum_types: &enums, modules: &modules, attributes: &attributes, spilled: &spilled };
-        let models = order.tables.iter().map(|&table_id| model(&names, order, table_id)).collect::<Vec<_>>();
+        let py = PySchema { schema, enum_types: &enums, modules: &modules, attributes: &attributes, spilled: &spilled };
+        let models = order.tables.iter().map(|&table_id| model(&py, order, table_id)).collect::<Vec<_>>();
         let mut models = models;
         models.sort_by(|a, b| a.module.cmp(&b.module));
-        let mut apis: Vec<super::api::ApiView> = schema.tables().map(|(table_id, _)| super::api::api(&names, table_id)).collect();
+        let mut apis: Vec<super::api::ApiView> = schema.tables().map(|(table_id, _)| super::api::api(&py, table_id)).collect();
         apis.sort_by(|a, b| a.module.cmp(&b.module));
-        let constraint_messages = super::api::constraint_messages(&names);
-        let mut factories: Vec<super::tests::FactoryView> = order.tables.iter().map(|&table_id| super::tests::factory(&names, table_id)).collect();
+        let constraint_messages = super::api::constraint_messages(&py);
+        let mut factories: Vec<super::tests::FactoryView> = order.tables.iter().map(|&table_id| super::tests::factory(&py, table_id)).collect();
         factories.sort_by(|a, b| a.function.cmp(&b.function));
-        let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&names, table_id)).collect();
+        let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&py, table_id)).collect();
         tests.sort_by(|a, b| a.module.cmp(&b.module));
         let database = super::project::DatabaseView::new(schema.db_type, &super::project::database_name(&schema.project_name));
         let driver = super::project::DRIVER_EXTRAS.iter().find(|(extra, _)| Some(*extra) == database.extra).map(|(_, requirement)| *requirement);
@@ -141,14 +141,16 @@ impl ProjectView {
             factories,
             tests,
             constraint_messages,
-            soft_delete_keys: super::api::soft_delete_keys(&names),
-            migration: migration(&names, order),
+            soft_delete_keys: super::api::soft_delete_keys(&py),
+            migration: migration(&py, order),
         }
     }
 }
 
-/// Names shared by every view: module names per table, attribute identifiers per table.
-pub(super) struct Names<'a> {
+/// The schema as the Python target sees it, shared by every view: the schema with the
+/// Python module of each table, the attribute identifier of each column and
+/// relationship, the enum type names and the strings MariaDB stores as TEXT.
+pub(super) struct PySchema<'a> {
     pub(super) schema: &'a Schema,
     /// The type name of every enumeration, by its (non-foreign-key) column.
     pub(super) enum_types: &'a BTreeMap<ColumnRef, String>,
@@ -159,7 +161,7 @@ pub(super) struct Names<'a> {
     pub(super) spilled: &'a BTreeSet<ColumnRef>,
 }
 
-impl Names<'_> {
+impl PySchema<'_> {
     pub(super) fn column_attr(&self, table: TableId, column: usize) -> &PyIdent {
         &self.attributes[table.0][column]
     }
@@ -201,13 +203,13 @@ pub(super) fn enum_alias(class: &str, attribute: &str) -> String {
     format!("{class}{}", crate::ir::names::to_pascal_case(attribute))
 }
 
-fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView {
-    let schema = names.schema;
+fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView {
+    let schema = py.schema;
     let table = schema.table(table_id);
     let mut uses = Uses::default();
     let mut attributes = Vec::new();
     for (column_idx, column) in table.columns.iter().enumerate() {
-        let attr = names.column_attr(table_id, column_idx);
+        let attr = py.column_attr(table_id, column_idx);
         let mut py_type = python_type(&column.ty).to_owned();
         if let Some(module) = py_type.split('.').next().filter(|_| py_type.contains('.')) {
             uses.stdlib.insert(format!("import {module}"));
@@ -217,7 +219,7 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         }
         let mut args: Vec<Expr> = vec![
             Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-            sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
+            sql_type(py, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
         ];
         if let Some(key) = &column.foreign_key {
             uses.sa = true;
@@ -254,14 +256,13 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
     }
     let mut type_checking = BTreeSet::new();
     for relation in schema.relations_of(table_id) {
-        let Some(attr) = names.relation_attr(table_id, relation.name.as_str()) else { continue };
+        let Some(attr) = py.relation_attr(table_id, relation.name.as_str()) else { continue };
         let target = schema.table(relation.target);
         let class = target.class_name.as_str();
         if relation.target != table_id {
-            type_checking.insert(layout::import_at(4, &format!("app.models.{}", names.modules[relation.target.0]), &[class]));
+            type_checking.insert(layout::import_at(4, &format!("app.models.{}", py.modules[relation.target.0]), &[class]));
         }
-        let back =
-            names.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
+        let back = py.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
         let mut args = vec![format!("back_populates={}", PyStr::new(back))];
         let annotation = match relation.kind {
             RelationKind::ManyToOne => {
@@ -272,11 +273,11 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         };
         if let Some(key) = relation.foreign_key {
             let owner_class = schema.table(key.table).class_name.as_str();
-            let key_attr = names.column_attr(key.table, key.column.0);
+            let key_attr = py.column_attr(key.table, key.column.0);
             args.push(format!("foreign_keys={}", PyStr::new(format!("[{owner_class}.{key_attr}]"))));
             if relation.kind == RelationKind::ManyToOne && relation.target == table_id {
                 let remote =
-                    schema.column(key).foreign_key.as_ref().map(|fk| names.column_attr(fk.target.table, fk.target.column.0).to_string()).unwrap_or_default();
+                    schema.column(key).foreign_key.as_ref().map(|fk| py.column_attr(fk.target.table, fk.target.column.0).to_string()).unwrap_or_default();
                 args.push(format!("remote_side={}", PyStr::new(format!("[{class}.{remote}]"))));
             }
         }
@@ -314,9 +315,9 @@ fn model(names: &Names<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         }
     }
     ModelView {
-        module: names.modules[table_id.0].clone(),
+        module: py.modules[table_id.0].clone(),
         class_name: table.class_name.to_string(),
-        import_line: layout::import(&format!("app.models.{}", names.modules[table_id.0]), &[table.class_name.as_str()]),
+        import_line: layout::import(&format!("app.models.{}", py.modules[table_id.0]), &[table.class_name.as_str()]),
         table_name: PyStr::new(table.name.as_str()),
         module_docstring: table.description.as_deref().map(|text| docstring(text, 0)),
         docstring: table.description.as_deref().map(|text| docstring(text, 4)),
@@ -446,10 +447,10 @@ fn python_type(ty: &ScalarType) -> &'static str {
 }
 
 /// The SQLAlchemy type expression of a column.
-fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
+fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
     match ty {
         ScalarType::Integer => uses.sa("sa.Integer()"),
-        ScalarType::String { length } if names.spilled.contains(&column) => uses.db("LongString", &length.to_string()),
+        ScalarType::String { length } if py.spilled.contains(&column) => uses.db("LongString", &length.to_string()),
         ScalarType::String { length } => uses.sa(format!("sa.String({length})")),
         ScalarType::Text => uses.db("LongText", ""),
         ScalarType::Boolean => uses.sa("sa.Boolean()"),
@@ -461,7 +462,7 @@ fn sql_type(names: &Names<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Us
         ScalarType::Enum { values } => {
             uses.sa = true;
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
-            let name = names.enum_types.get(&enum_root(names.schema, column)).cloned().unwrap_or_default();
+            let name = py.enum_types.get(&enum_root(py.schema, column)).cloned().unwrap_or_default();
             args.push(Expr::atom(format!("name={}", PyStr::new(name))));
             args.push(Expr::atom("native_enum=True"));
             args.push(Expr::atom("create_constraint=True"));
@@ -635,8 +636,8 @@ fn float_literal(number: f64) -> String {
     if text.contains(['.', 'e', 'E', 'n', 'i']) { text } else { format!("{text}.0") }
 }
 
-fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
-    let schema = names.schema;
+fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
+    let schema = py.schema;
     let mut uses = Uses::default();
     let mut upgrade = Vec::new();
     let mut downgrade = Vec::new();
@@ -650,13 +651,13 @@ fn migration(names: &Names<'_>, order: &BuildOrder) -> MigrationView {
         for (column_idx, column) in table.columns.iter().enumerate() {
             let mut column_args: Vec<Expr> = vec![
                 Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-                sql_type(names, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
+                sql_type(py, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
             ];
             // A foreign key to an enum shares its target's type, created with the target.
             if let ScalarType::Enum { .. } = column.ty
                 && column.foreign_key.is_none()
             {
-                enum_types.push(names.enum_types.get(&ColumnRef { table: table_id, column: ColumnId(column_idx) }).cloned().unwrap_or_default());
+                enum_types.push(py.enum_types.get(&ColumnRef { table: table_id, column: ColumnId(column_idx) }).cloned().unwrap_or_default());
             }
             column_args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
             if column.primary_key && column.ty == ScalarType::Integer {
