@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
+use super::scalar::{self, Facts, PyName};
 use super::view::{PySchema, constraint_name, defaults};
 use crate::ir::{Column, ColumnSource, Example, ScalarType, TableId};
 
@@ -435,6 +436,25 @@ struct Imports {
 }
 
 impl Imports {
+    /// `name` as code spells it, with its import recorded; an enum's `Literal[…]` is the
+    /// column's alias when it has one.
+    fn type_text(&mut self, name: PyName, ty: &ScalarType) -> String {
+        if let Some(module) = name.stdlib_module() {
+            self.stdlib.insert(format!("import {module}"));
+        }
+        if let PyName::AppType(app_type) = name {
+            self.types.insert(app_type);
+        }
+        match (name.text(), ty) {
+            (Some(text), _) => text.to_owned(),
+            (None, ScalarType::Enum { values }) => match &self.enum_alias {
+                Some(alias) => alias.clone(),
+                None => literal(values, self),
+            },
+            (None, _) => unreachable!("only an enum has a Literal type"),
+        }
+    }
+
     fn schema_block(&self) -> String {
         let mut stdlib = self.stdlib.clone();
         let mut typing = Vec::new();
@@ -467,34 +487,9 @@ impl Imports {
     }
 }
 
-/// The type of a value read back (responses, filters).
+/// The type of a value read back (responses).
 fn plain_type(ty: &ScalarType, imports: &mut Imports) -> String {
-    match ty {
-        ScalarType::Integer => "int".to_owned(),
-        ScalarType::String { .. } | ScalarType::Text => "str".to_owned(),
-        ScalarType::Boolean => "bool".to_owned(),
-        ScalarType::DateTime => {
-            imports.stdlib.insert("import datetime".to_owned());
-            "datetime.datetime".to_owned()
-        }
-        ScalarType::Date => {
-            imports.stdlib.insert("import datetime".to_owned());
-            "datetime.date".to_owned()
-        }
-        ScalarType::Time => {
-            imports.stdlib.insert("import datetime".to_owned());
-            "datetime.time".to_owned()
-        }
-        ScalarType::Numeric { .. } => {
-            imports.stdlib.insert("import decimal".to_owned());
-            "decimal.Decimal".to_owned()
-        }
-        ScalarType::Float => "float".to_owned(),
-        ScalarType::Enum { values } => match &imports.enum_alias {
-            Some(alias) => alias.clone(),
-            None => literal(values, imports),
-        },
-    }
+    imports.type_text(scalar::row(ty, Facts::default()).read, ty)
 }
 
 /// The `Field` arguments that enforce a column's limits: its type's (`limits`) and its
@@ -542,75 +537,22 @@ fn refined_limits(column: &Column, mut limits: Vec<String>) -> Vec<Expr> {
 /// The type of a value in a request body, and the `Field` arguments that enforce the
 /// column's limits.
 fn input_type(ty: &ScalarType, imports: &mut Imports) -> (String, Vec<String>) {
-    match ty {
-        ScalarType::String { length } => {
-            imports.types.insert("Str");
-            ("Str".to_owned(), vec![format!("max_length={length}")])
-        }
-        ScalarType::Numeric { precision, scale } => {
-            imports.stdlib.insert("import decimal".to_owned());
-            ("decimal.Decimal".to_owned(), vec![format!("max_digits={precision}"), format!("decimal_places={scale}")])
-        }
-        other => (input_base_type(other, imports), Vec::new()),
-    }
-}
-
-/// The type of a value in a request body that needs no `Field` limits.
-fn input_base_type(ty: &ScalarType, imports: &mut Imports) -> String {
-    match ty {
-        ScalarType::Integer => {
-            imports.types.insert("Int32");
-            "Int32".to_owned()
-        }
-        ScalarType::Text => {
-            imports.types.insert("Str");
-            "Str".to_owned()
-        }
-        ScalarType::Boolean => {
-            imports.types.insert("Bool");
-            "Bool".to_owned()
-        }
-        ScalarType::DateTime => {
-            imports.types.insert("UtcDatetime");
-            "UtcDatetime".to_owned()
-        }
-        ScalarType::Float => {
-            imports.types.insert("Float64");
-            "Float64".to_owned()
-        }
-        ScalarType::Time => {
-            imports.types.insert("TimeOfDay");
-            "TimeOfDay".to_owned()
-        }
-        other => plain_type(other, imports),
-    }
+    let row = scalar::row(ty, Facts::default());
+    (imports.type_text(row.input, ty), row.input_limits)
 }
 
 /// A path parameter's annotation, with the bounds that keep bad ids a 422; a
 /// subscript, so that a long one breaks as ruff breaks it.
 fn path_type(column: &Column, imports: &mut Imports) -> Expr {
-    let annotated = |ty: &str, bounds: String| Expr::subscript("typing.Annotated", vec![Expr::atom(ty), Expr::atom(format!("fastapi.Path({bounds})"))]);
-    let mut shared = |name: &'static str| {
-        imports.types.insert(name);
-        Expr::atom(name)
-    };
-    match &column.ty {
-        ScalarType::Integer => shared("KeyInt"),
-        ScalarType::DateTime => shared("UtcDatetime"),
-        ScalarType::Time => shared("TimeOfDay"),
-        ScalarType::String { length } => {
-            imports.types.insert("ParamStr");
-            annotated("ParamStr", format!("max_length={length}"))
-        }
-        ScalarType::Numeric { precision, scale } => {
-            imports.stdlib.insert("import decimal".to_owned());
-            annotated("decimal.Decimal", format!("max_digits={precision}, decimal_places={scale}"))
-        }
+    let row = scalar::row(&column.ty, Facts::default());
+    if let (PyName::EnumLiteral, ScalarType::Enum { values }) = (row.path, &column.ty) {
         // The router names typing's members qualified, so no table can shadow them.
-        ScalarType::Enum { values } => {
-            Expr::subscript("typing.Literal", values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect())
-        }
-        other => Expr::atom(plain_type(other, imports)),
+        return Expr::subscript("typing.Literal", values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect());
+    }
+    let base = imports.type_text(row.path, &column.ty);
+    match row.path_bounds {
+        Some(bounds) => Expr::subscript("typing.Annotated", vec![Expr::atom(base), Expr::atom(format!("fastapi.Path({bounds})"))]),
+        None => Expr::atom(base),
     }
 }
 
@@ -622,32 +564,9 @@ fn parameter(name: &str, annotation: &Expr) -> Expr {
     }
 }
 
-/// The type of a list filter (`?column=value`): bounded like the column, so that no
-/// value reaches the database that it would reject.
+/// The type of a list filter (`?column=value`).
 fn filter_type(ty: &ScalarType, imports: &mut Imports) -> String {
-    match ty {
-        ScalarType::Integer => {
-            imports.types.insert("QueryInt");
-            "QueryInt".to_owned()
-        }
-        ScalarType::String { .. } | ScalarType::Text => {
-            imports.types.insert("ParamStr");
-            "ParamStr".to_owned()
-        }
-        ScalarType::Float => {
-            imports.types.insert("QueryFloat");
-            "QueryFloat".to_owned()
-        }
-        ScalarType::DateTime => {
-            imports.types.insert("UtcDatetime");
-            "UtcDatetime".to_owned()
-        }
-        ScalarType::Time => {
-            imports.types.insert("TimeOfDay");
-            "TimeOfDay".to_owned()
-        }
-        other => plain_type(other, imports),
-    }
+    imports.type_text(scalar::row(ty, Facts::default()).filter, ty)
 }
 
 fn literal(values: &[String], imports: &mut Imports) -> String {

@@ -9,6 +9,7 @@ mod files;
 pub mod layout;
 pub mod names;
 mod project;
+mod scalar;
 pub mod scopes;
 mod tests;
 mod time;

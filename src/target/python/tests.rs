@@ -3,6 +3,7 @@
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
+use super::scalar::{self, Facts, Sample};
 use super::view::PySchema;
 use crate::ir::{Column, ColumnSource, ScalarType, TableId, samples};
 
@@ -120,8 +121,9 @@ pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> FactoryView {
             let (value, numbered) = if let Some(refined) = refined_sample(&column.ty, column) {
                 refined
             } else {
-                uses_values |= sample_uses_values(&column.ty);
-                (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column))
+                let sample = sample(column);
+                uses_values |= sample.uses_values;
+                (Expr::Atom(sample.expr), sample.uses_number)
             };
             uses_number |= numbered;
             Some(value)
@@ -142,41 +144,10 @@ pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> FactoryView {
     }
 }
 
-/// Whether [`sample`] of `ty` calls a helper of `tests.values`.
-fn sample_uses_values(ty: &ScalarType) -> bool {
-    matches!(ty, ScalarType::String { .. } | ScalarType::DateTime | ScalarType::Date | ScalarType::Time)
-}
-
-/// Whether a sample value of `ty` uses the factory's number `n`.
-fn needs_number(ty: &ScalarType, column: &Column) -> bool {
-    match ty {
-        ScalarType::Boolean | ScalarType::Float => false,
-        ScalarType::Enum { .. } => column.unique || column.primary_key,
-        _ => true,
-    }
-}
-
-/// A Python expression for a valid, distinct value of `ty` (`n` is a fresh number).
-fn sample(ty: &ScalarType, column: &Column) -> String {
-    match ty {
-        ScalarType::Integer => "n".to_owned(),
-        ScalarType::String { length } => format!("values.text(n, {length})"),
-        ScalarType::Text => "f\"text {n}\"".to_owned(),
-        ScalarType::Boolean => "True".to_owned(),
-        ScalarType::DateTime => "values.instant(n)".to_owned(),
-        ScalarType::Date => "values.day(n)".to_owned(),
-        ScalarType::Time => "values.clock(n)".to_owned(),
-        ScalarType::Numeric { precision, scale } => {
-            let digits = precision.saturating_sub(*scale).min(9);
-            if digits == 0 { "\"0\"".to_owned() } else { format!("str(n % {})", 10_u64.pow(digits)) }
-        }
-        ScalarType::Float => "1.5".to_owned(),
-        ScalarType::Enum { values } if column.unique || column.primary_key => {
-            let list = values.iter().map(|value| PyStr::new(value.as_str()).to_string()).collect::<Vec<_>>().join(", ");
-            format!("[{list}][n % {}]", values.len())
-        }
-        ScalarType::Enum { values } => values.first().map_or_else(|| "\"\"".to_owned(), |value| PyStr::new(value.as_str()).to_string()),
-    }
+/// A valid value of `column` for a test, distinct per fresh number `n` where the column
+/// needs distinct values.
+fn sample(column: &Column) -> Sample {
+    scalar::row(&column.ty, Facts { spilled: false, distinct: column.unique || column.primary_key }).sample
 }
 
 /// A value within a column's refined constraints (`--refine`), when it has some that the
@@ -365,8 +336,9 @@ fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
             continue;
         }
         let (value, numbered) = refined_sample(&column.ty, column).unwrap_or_else(|| {
-            uses_values |= sample_uses_values(&column.ty);
-            (Expr::Atom(sample(&column.ty, column)), needs_number(&column.ty, column))
+            let sample = sample(column);
+            uses_values |= sample.uses_values;
+            (Expr::Atom(sample.expr), sample.uses_number)
         });
         uses_number |= numbered;
         written.push(Expr::Call {

@@ -10,6 +10,7 @@ use std::fmt::Write;
 
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
+use super::scalar::{self, Facts, SqlType};
 use crate::ir::literal::{DefaultValue, interpret};
 use crate::ir::{ColumnId, ColumnRef, ColumnSource, OnDelete, RelationKind, ScalarType, Schema, TableId};
 use crate::order::BuildOrder;
@@ -210,10 +211,11 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
     let mut attributes = Vec::new();
     for (column_idx, column) in table.columns.iter().enumerate() {
         let attr = py.column_attr(table_id, column_idx);
-        let mut py_type = python_type(&column.ty).to_owned();
-        if let Some(module) = py_type.split('.').next().filter(|_| py_type.contains('.')) {
+        let model_type = scalar::row(&column.ty, Facts::default()).model;
+        if let Some(module) = model_type.stdlib_module() {
             uses.stdlib.insert(format!("import {module}"));
         }
+        let mut py_type = model_type.text().unwrap_or("str").to_owned();
         if column.nullable {
             py_type.push_str(" | None");
         }
@@ -432,34 +434,13 @@ fn docstring(text: &str, indent: usize) -> String {
     if rest.is_empty() { lines[0].clone() } else { format!("{}\n{}\n{pad}", lines[0], rest.join("\n")) }
 }
 
-/// The Python type of a column's values.
-fn python_type(ty: &ScalarType) -> &'static str {
-    match ty {
-        ScalarType::Integer => "int",
-        ScalarType::String { .. } | ScalarType::Text | ScalarType::Enum { .. } => "str",
-        ScalarType::Boolean => "bool",
-        ScalarType::DateTime => "datetime.datetime",
-        ScalarType::Date => "datetime.date",
-        ScalarType::Time => "datetime.time",
-        ScalarType::Numeric { .. } => "decimal.Decimal",
-        ScalarType::Float => "float",
-    }
-}
-
 /// The SQLAlchemy type expression of a column.
 fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
-    match ty {
-        ScalarType::Integer => uses.sa("sa.Integer()"),
-        ScalarType::String { length } if py.spilled.contains(&column) => uses.db("LongString", &length.to_string()),
-        ScalarType::String { length } => uses.sa(format!("sa.String({length})")),
-        ScalarType::Text => uses.db("LongText", ""),
-        ScalarType::Boolean => uses.sa("sa.Boolean()"),
-        ScalarType::DateTime => uses.db("UtcDateTime", ""),
-        ScalarType::Date => uses.sa("sa.Date()"),
-        ScalarType::Time => uses.db("PreciseTime", ""),
-        ScalarType::Numeric { precision, scale } => uses.db("ExactNumeric", &format!("{precision}, {scale}")),
-        ScalarType::Float => uses.sa("sa.Double()"),
-        ScalarType::Enum { values } => {
+    let facts = Facts { spilled: py.spilled.contains(&column), distinct: false };
+    match (scalar::row(ty, facts).sql, ty) {
+        (SqlType::Sa(code), _) => uses.sa(code),
+        (SqlType::Db(name, arguments), _) => uses.db(name, &arguments),
+        (SqlType::Enum, ScalarType::Enum { values }) => {
             uses.sa = true;
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
             let name = py.enum_types.get(&enum_root(py.schema, column)).cloned().unwrap_or_default();
@@ -469,6 +450,7 @@ fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Us
             args.push(Expr::atom("validate_strings=True"));
             Expr::call("sa.Enum", args)
         }
+        (SqlType::Enum, _) => unreachable!("only an enum has an enum type"),
     }
 }
 
@@ -482,12 +464,7 @@ const MARIADB_ROW_BYTES: usize = 65_535;
 fn spilled_strings(schema: &Schema) -> BTreeSet<ColumnRef> {
     let mut spilled = BTreeSet::new();
     for (table_id, table) in schema.tables() {
-        let bytes = |ty: &ScalarType| match ty {
-            ScalarType::String { length } => usize::try_from(*length).unwrap_or(usize::MAX / 8).saturating_mul(4).saturating_add(2),
-            ScalarType::Numeric { precision, .. } => usize::try_from(*precision).unwrap_or(65) / 2 + 1,
-            ScalarType::Text | ScalarType::DateTime | ScalarType::Float => 12,
-            ScalarType::Integer | ScalarType::Time | ScalarType::Date | ScalarType::Enum { .. } | ScalarType::Boolean => 6,
-        };
+        let bytes = |ty: &ScalarType| scalar::row(ty, Facts::default()).mariadb_row_bytes;
         let mut total: usize = table.columns.iter().map(|column| bytes(&column.ty)).sum();
         let mut candidates: Vec<(usize, ColumnId)> = table
             .columns()
