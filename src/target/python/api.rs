@@ -394,7 +394,7 @@ fn nullable(ty: String, nullable: bool) -> String {
 /// One field of the Create schema: required, or with the model's default.
 fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[Expr], imports: &mut Imports) -> String {
     let mut uses = super::view::Uses::default();
-    let default = defaults(column, &mut uses).into_iter().next();
+    let default = defaults(column, &mut uses).python;
     let default_is_now = uses.db.contains("utcnow");
     imports.stdlib.extend(uses.stdlib);
     let mut args: Vec<Expr> = Vec::new();

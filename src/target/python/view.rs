@@ -219,41 +219,8 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         if column.nullable {
             py_type.push_str(" | None");
         }
-        let mut args: Vec<Expr> = vec![
-            Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-            sql_type(py, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
-        ];
-        if let Some(key) = &column.foreign_key {
-            uses.sa = true;
-            let target = schema.qualified(key.target);
-            let mut fk_args = vec![PyStr::new(target).to_string()];
-            if key.on_delete != OnDelete::NoAction {
-                fk_args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
-            }
-            if order.is_deferred(crate::ir::ColumnRef { table: table_id, column: crate::ir::ColumnId(column_idx) }) {
-                fk_args.push("use_alter=True".to_owned());
-            }
-            // Named as in the migration, so both create and drop the same constraint.
-            fk_args.push(format!("name={}", PyStr::new(constraint_name("fk", &format!("{}_{}", table.name, column.name)))));
-            args.push(Expr::call("sa.ForeignKey", fk_args.into_iter().map(Expr::Atom).collect()));
-        }
-        if column.primary_key {
-            args.push(Expr::atom("primary_key=True"));
-            if column.ty == ScalarType::Integer {
-                args.push(Expr::atom(format!("autoincrement={}", if column.autoincrement { "True" } else { "False" })));
-            }
-        }
-        args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
-        if column.unique {
-            args.push(Expr::atom("unique=True"));
-        }
-        if column.index {
-            args.push(Expr::atom("index=True"));
-        }
-        args.extend(defaults(column, &mut uses));
-        if let Some(description) = &column.description {
-            args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
-        }
+        let definition = ColumnDef::of(py, order, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &mut uses);
+        let args = definition.mapped_column_args(&mut uses);
         attributes.push(layout::layout(4, &format!("{attr}: orm.Mapped[{py_type}] = "), &Expr::call("orm.mapped_column", args), ""));
     }
     let mut type_checking = BTreeSet::new();
@@ -343,6 +310,12 @@ pub(super) struct Uses {
 }
 
 impl Uses {
+    fn merge(&mut self, other: Uses) {
+        self.sa |= other.sa;
+        self.db.extend(other.db);
+        self.stdlib.extend(other.stdlib);
+    }
+
     fn sa(&mut self, code: impl Into<String>) -> Expr {
         self.sa = true;
         Expr::Atom(code.into())
@@ -546,28 +519,28 @@ pub fn constraint_name(prefix: &str, body: &str) -> String {
 }
 
 /// `default=` and `server_default=` arguments for a column.
-pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Vec<Expr> {
-    let atoms = |items: &[&str]| items.iter().map(|item| Expr::atom(*item)).collect::<Vec<_>>();
+pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Defaults {
+    let atom = |item: &str| Some(Expr::atom(item));
     match column.source {
         ColumnSource::Timestamps => {
             uses.sa = true;
             uses.db.insert("utcnow");
             let updated = column.name.as_str() == "updated_at";
-            return atoms(if updated {
-                &["default=utcnow", "server_default=sa.func.now()", "onupdate=utcnow"]
-            } else {
-                &["default=utcnow", "server_default=sa.func.now()"]
-            });
+            return Defaults {
+                python: atom("default=utcnow"),
+                server: atom("server_default=sa.func.now()"),
+                on_update: if updated { atom("onupdate=utcnow") } else { None },
+            };
         }
         ColumnSource::SoftDelete if column.ty == ScalarType::Boolean => {
             uses.sa = true;
-            return atoms(&["default=False", "server_default=sa.false()"]);
+            return Defaults { python: atom("default=False"), server: atom("server_default=sa.false()"), on_update: None };
         }
-        ColumnSource::SoftDelete => return Vec::new(),
+        ColumnSource::SoftDelete => return Defaults::default(),
         ColumnSource::Declared => {}
     }
-    let Some(literal) = &column.default else { return Vec::new() };
-    let Ok(value) = interpret(&column.ty, &literal.value) else { return Vec::new() };
+    let Some(literal) = &column.default else { return Defaults::default() };
+    let Ok(value) = interpret(&column.ty, &literal.value) else { return Defaults::default() };
     // Every server default but a plain string is `sa.…`.
     uses.sa |= !matches!(value, DefaultValue::Text(_) | DefaultValue::DateTime(_) | DefaultValue::Date(_) | DefaultValue::Time(_));
     let (python, server) = match value {
@@ -604,13 +577,130 @@ pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Vec<Expr>
         Expr::Atom(text) => Expr::Atom(format!("default={text}")),
         Expr::Call { head, args, tail, square } => Expr::Call { head: format!("default={head}"), args, tail, square },
     };
-    vec![python, Expr::atom(format!("server_default={server}"))]
+    Defaults { python: Some(python), server: Some(Expr::atom(format!("server_default={server}"))), on_update: None }
+}
+
+/// The defaults of a column, as `mapped_column` arguments: the Python-side ones the
+/// model applies, and the server default that the migration gives the database too.
+#[derive(Debug, Default)]
+pub(super) struct Defaults {
+    /// `default=…`.
+    pub(super) python: Option<Expr>,
+    /// `server_default=…`.
+    pub(super) server: Option<Expr>,
+    /// `onupdate=…`.
+    pub(super) on_update: Option<Expr>,
 }
 
 /// A float as a Python literal that reads back the same value.
 fn float_literal(number: f64) -> String {
     let text = format!("{number:?}");
     if text.contains(['.', 'e', 'E', 'n', 'i']) { text } else { format!("{text}.0") }
+}
+
+/// One column as both the model and the migration declare it, computed once: the
+/// two must create the same column, with the same constraint names.
+struct ColumnDef {
+    /// The database name, as a Python string literal.
+    name: PyStr,
+    sql_type: Expr,
+    nullable: bool,
+    primary_key: bool,
+    /// `autoincrement=` of an `Integer` primary key, stated either way.
+    autoincrement: Option<bool>,
+    unique: bool,
+    index: bool,
+    foreign_key: Option<ForeignKeyDef>,
+    defaults: Defaults,
+    /// The names the Python-side defaults use (`utcnow`, `datetime`): the model's, not
+    /// the migration's, which has only the server default.
+    default_uses: Uses,
+    comment: Option<PyStr>,
+}
+
+struct ForeignKeyDef {
+    /// `table.column`.
+    target: String,
+    on_delete: Option<&'static str>,
+    name: String,
+    /// The key closes a cycle: the migration adds it once every table exists.
+    deferred: bool,
+}
+
+impl ColumnDef {
+    fn of(py: &PySchema<'_>, order: &BuildOrder, column_ref: ColumnRef, uses: &mut Uses) -> Self {
+        let schema = py.schema;
+        let table = schema.table(column_ref.table);
+        let column = schema.column(column_ref);
+        let mut default_uses = Uses::default();
+        let defaults = defaults(column, &mut default_uses);
+        ColumnDef {
+            name: PyStr::new(column.name.as_str()),
+            sql_type: sql_type(py, column_ref, &column.ty, uses),
+            nullable: column.nullable,
+            primary_key: column.primary_key,
+            autoincrement: (column.primary_key && column.ty == ScalarType::Integer).then_some(column.autoincrement),
+            unique: column.unique,
+            index: column.index,
+            foreign_key: column.foreign_key.as_ref().map(|key| ForeignKeyDef {
+                target: schema.qualified(key.target),
+                on_delete: (key.on_delete != OnDelete::NoAction).then(|| key.on_delete.as_str()),
+                name: constraint_name("fk", &format!("{}_{}", table.name, column.name)),
+                deferred: order.is_deferred(column_ref),
+            }),
+            defaults,
+            default_uses,
+            comment: column.description.as_deref().map(PyStr::new),
+        }
+    }
+
+    /// The arguments of the model's `orm.mapped_column(…)`.
+    fn mapped_column_args(self, uses: &mut Uses) -> Vec<Expr> {
+        let mut args: Vec<Expr> = vec![Expr::atom(self.name.to_string()), self.sql_type];
+        if let Some(key) = self.foreign_key {
+            uses.sa = true;
+            let mut fk_args = vec![PyStr::new(key.target).to_string()];
+            if let Some(action) = key.on_delete {
+                fk_args.push(format!("ondelete={}", PyStr::new(action)));
+            }
+            if key.deferred {
+                fk_args.push("use_alter=True".to_owned());
+            }
+            // Named as in the migration, so both create and drop the same constraint.
+            fk_args.push(format!("name={}", PyStr::new(key.name)));
+            args.push(Expr::call("sa.ForeignKey", fk_args.into_iter().map(Expr::Atom).collect()));
+        }
+        if self.primary_key {
+            args.push(Expr::atom("primary_key=True"));
+        }
+        args.extend(self.autoincrement.map(|flag| Expr::atom(format!("autoincrement={}", python_bool(flag)))));
+        args.push(Expr::atom(format!("nullable={}", python_bool(self.nullable))));
+        if self.unique {
+            args.push(Expr::atom("unique=True"));
+        }
+        if self.index {
+            args.push(Expr::atom("index=True"));
+        }
+        uses.merge(self.default_uses);
+        args.extend([self.defaults.python, self.defaults.server, self.defaults.on_update].into_iter().flatten());
+        args.extend(self.comment.map(|comment| Expr::atom(format!("comment={comment}"))));
+        args
+    }
+
+    /// The arguments of the migration's `sa.Column(…)`: constraints are the table's, and
+    /// only the server default goes to the database.
+    fn column_args(&self) -> Vec<Expr> {
+        let mut args: Vec<Expr> = vec![Expr::atom(self.name.to_string()), self.sql_type.clone()];
+        args.push(Expr::atom(format!("nullable={}", python_bool(self.nullable))));
+        args.extend(self.autoincrement.map(|flag| Expr::atom(format!("autoincrement={}", python_bool(flag)))));
+        args.extend(self.defaults.server.clone());
+        args.extend(self.comment.as_ref().map(|comment| Expr::atom(format!("comment={comment}"))));
+        args
+    }
+}
+
+fn python_bool(flag: bool) -> &'static str {
+    if flag { "True" } else { "False" }
 }
 
 fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
@@ -626,40 +716,23 @@ fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
         let mut indexes = Vec::new();
         let mut constraints: Vec<Expr> = Vec::new();
         for (column_idx, column) in table.columns.iter().enumerate() {
-            let mut column_args: Vec<Expr> = vec![
-                Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-                sql_type(py, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &column.ty, &mut uses),
-            ];
+            let column_ref = ColumnRef { table: table_id, column: ColumnId(column_idx) };
+            let definition = ColumnDef::of(py, order, column_ref, &mut uses);
             // A foreign key to an enum shares its target's type, created with the target.
             if let ScalarType::Enum { .. } = column.ty
                 && column.foreign_key.is_none()
             {
                 enum_types.push(py.enum_types.get(&ColumnRef { table: table_id, column: ColumnId(column_idx) }).cloned().unwrap_or_default());
             }
-            column_args.push(Expr::atom(format!("nullable={}", if column.nullable { "True" } else { "False" })));
-            if column.primary_key && column.ty == ScalarType::Integer {
-                column_args.push(Expr::atom(format!("autoincrement={}", if column.autoincrement { "True" } else { "False" })));
-            }
-            // Only the server default goes into the revision: its `utcnow` and stdlib
-            // uses belong to the model's Python-side default.
-            let mut model_side = Uses::default();
-            column_args.extend(defaults(column, &mut model_side).into_iter().filter(|arg| arg.inline().starts_with("server_default=")));
-            if let Some(description) = &column.description {
-                column_args.push(Expr::atom(format!("comment={}", PyStr::new(description.as_str()))));
-            }
-            args.push(Expr::call("sa.Column", column_args));
-            let column_ref = crate::ir::ColumnRef { table: table_id, column: crate::ir::ColumnId(column_idx) };
-            if let Some(key) = &column.foreign_key {
-                let mut fk_args = vec![
-                    format!("[{}]", PyStr::new(column.name.as_str())),
-                    format!("[{}]", PyStr::new(schema.qualified(key.target))),
-                    format!("name={}", PyStr::new(constraint_name("fk", &format!("{table_name}_{}", column.name)))),
-                ];
-                if key.on_delete != OnDelete::NoAction {
-                    fk_args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
+            args.push(Expr::call("sa.Column", definition.column_args()));
+            if let Some(key) = &definition.foreign_key {
+                let mut fk_args =
+                    vec![format!("[{}]", definition.name), format!("[{}]", PyStr::new(key.target.as_str())), format!("name={}", PyStr::new(key.name.as_str()))];
+                if let Some(action) = key.on_delete {
+                    fk_args.push(format!("ondelete={}", PyStr::new(action)));
                 }
                 // A key that closes a cycle is added once every table exists.
-                if !order.is_deferred(column_ref) {
+                if !key.deferred {
                     constraints.push(Expr::call("sa.ForeignKeyConstraint", fk_args.into_iter().map(Expr::Atom).collect()));
                 }
             }
