@@ -438,20 +438,20 @@ struct Imports {
 impl Imports {
     /// `name` as code spells it, with its import recorded; an enum's `Literal[…]` is the
     /// column's alias when it has one.
-    fn type_text(&mut self, name: PyName, ty: &ScalarType) -> String {
+    fn type_text(&mut self, name: PyName<'_>) -> String {
         if let Some(module) = name.stdlib_module() {
             self.stdlib.insert(format!("import {module}"));
         }
-        if let PyName::AppType(app_type) = name {
-            self.types.insert(app_type);
-        }
-        match (name.text(), ty) {
-            (Some(text), _) => text.to_owned(),
-            (None, ScalarType::Enum { values }) => match &self.enum_alias {
+        match name {
+            PyName::Builtin(text) | PyName::Stdlib { name: text, .. } => text.to_owned(),
+            PyName::AppType(app_type) => {
+                self.types.insert(app_type);
+                app_type.to_owned()
+            }
+            PyName::EnumLiteral(values) => match &self.enum_alias {
                 Some(alias) => alias.clone(),
                 None => literal(values, self),
             },
-            (None, _) => unreachable!("only an enum has a Literal type"),
         }
     }
 
@@ -489,7 +489,7 @@ impl Imports {
 
 /// The type of a value read back (responses).
 fn plain_type(ty: &ScalarType, imports: &mut Imports) -> String {
-    imports.type_text(scalar::row(ty, Facts::default()).read, ty)
+    imports.type_text(scalar::row(ty, Facts::default()).read)
 }
 
 /// The `Field` arguments that enforce a column's limits: its type's (`limits`) and its
@@ -538,18 +538,18 @@ fn refined_limits(column: &Column, mut limits: Vec<String>) -> Vec<Expr> {
 /// column's limits.
 fn input_type(ty: &ScalarType, imports: &mut Imports) -> (String, Vec<String>) {
     let row = scalar::row(ty, Facts::default());
-    (imports.type_text(row.input, ty), row.input_limits)
+    (imports.type_text(row.input), row.input_limits)
 }
 
 /// A path parameter's annotation, with the bounds that keep bad ids a 422; a
 /// subscript, so that a long one breaks as ruff breaks it.
 fn path_type(column: &Column, imports: &mut Imports) -> Expr {
     let row = scalar::row(&column.ty, Facts::default());
-    if let (PyName::EnumLiteral, ScalarType::Enum { values }) = (row.path, &column.ty) {
+    if let PyName::EnumLiteral(values) = row.path {
         // The router names typing's members qualified, so no table can shadow them.
         return Expr::subscript("typing.Literal", values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect());
     }
-    let base = imports.type_text(row.path, &column.ty);
+    let base = imports.type_text(row.path);
     match row.path_bounds {
         Some(bounds) => Expr::subscript("typing.Annotated", vec![Expr::atom(base), Expr::atom(format!("fastapi.Path({bounds})"))]),
         None => Expr::atom(base),
@@ -566,7 +566,7 @@ fn parameter(name: &str, annotation: &Expr) -> Expr {
 
 /// The type of a list filter (`?column=value`).
 fn filter_type(ty: &ScalarType, imports: &mut Imports) -> String {
-    imports.type_text(scalar::row(ty, Facts::default()).filter, ty)
+    imports.type_text(scalar::row(ty, Facts::default()).filter)
 }
 
 fn literal(values: &[String], imports: &mut Imports) -> String {

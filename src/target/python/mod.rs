@@ -32,13 +32,14 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
     files
 }
 
-/// Lays out every generated module with Ruff's own formatter (Python 3.11, ruff's
-/// defaults), so the files are what `ruff format` makes of them whatever the names'
-/// lengths. A module the formatter cannot parse is left as it is, for [`verify`] to
-/// report.
+/// Lays out, with Ruff's own formatter (Python 3.11, ruff's defaults), every generated
+/// module that has a line the printer could not fit, so the files are what `ruff format`
+/// makes of them whatever the names' lengths. A module the formatter cannot parse is
+/// left as it is, for [`verify`] to report.
 fn format(files: &mut FileSet) {
     let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
-    let mut modules: Vec<&mut String> = files.iter_mut().filter(|(path, _)| verify::is_python(path)).map(|(_, file)| &mut file.contents).collect();
+    let mut modules: Vec<&mut String> =
+        files.iter_mut().filter(|(path, file)| verify::is_python(path) && has_long_line(&file.contents)).map(|(_, file)| &mut file.contents).collect();
     // Formatting is most of generation's time: the modules are split over the cores.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(modules.len().max(1));
     let chunk = modules.len().div_ceil(workers).max(1);
@@ -59,6 +60,17 @@ fn format(files: &mut FileSet) {
             format_chunk(first);
         }
     });
+}
+
+/// Whether a line of `contents` is longer than ruff's line length. The printer
+/// ([`layout`]) breaks a line only when it does not fit, as ruff does, so a module
+/// whose lines all fit is already what `ruff format` makes of it
+/// (`tests/formatting.rs` holds it to that, on random names); only the others, where a
+/// name too long for the printer's layouts sits, need the formatter. Bytes, not
+/// characters: a character takes at most two columns and at least two bytes beyond
+/// ASCII, so a line that fits in bytes fits on screen.
+fn has_long_line(contents: &str) -> bool {
+    contents.lines().any(|line| line.len() > layout::LINE_LENGTH)
 }
 
 /// The suffixes of the schema classes derived from a model class (`BookCreate`, …).

@@ -7,26 +7,26 @@ use crate::ir::ScalarType;
 
 /// A name generated code refers to, with the import it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum PyName {
+pub(super) enum PyName<'a> {
     /// A builtin (`int`): no import.
     Builtin(&'static str),
     /// An attribute of a standard-library module (`datetime.date`): `import datetime`.
     Stdlib { module: &'static str, name: &'static str },
     /// A type of the generated `app/types.py` (`Str`): `from app.types import Str`.
     AppType(&'static str),
-    /// The column's own `Literal[…]` of its enum values (or the module's alias of it).
-    EnumLiteral,
+    /// The `Literal[…]` of these enum values (or the module's alias of it).
+    EnumLiteral(&'a [String]),
 }
 
 /// The SQLAlchemy type of a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum SqlType {
+pub(super) enum SqlType<'a> {
     /// An expression on `sa` (`sa.String(40)`), from `import sqlalchemy as sa`.
     Sa(String),
     /// A type of `app.db` and its arguments (`ExactNumeric`, `"10, 2"`).
     Db(&'static str, String),
-    /// `sa.Enum(…)` of the column's values, under the name of its enum type.
-    Enum,
+    /// `sa.Enum(…)` of these values, under the name of the column's enum type.
+    Enum(&'a [String]),
 }
 
 /// A test's value for a column: a Python expression in which `n` is a fresh number.
@@ -50,38 +50,38 @@ pub(super) struct Facts {
 
 /// Everything the target derives from one scalar type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct TypeRow {
+pub(super) struct TypeRow<'a> {
     /// The model attribute's type (`Mapped[…]`); an enum is a `str` there.
-    pub(super) model: PyName,
+    pub(super) model: PyName<'a>,
     /// A value in a response.
-    pub(super) read: PyName,
+    pub(super) read: PyName<'a>,
     /// A value in a request body, and the `Field` arguments that bound it like the column.
-    pub(super) input: PyName,
+    pub(super) input: PyName<'a>,
     pub(super) input_limits: Vec<String>,
     /// A list filter's value (`?column=value`), bounded so that no value reaches the
     /// database that it would reject.
-    pub(super) filter: PyName,
+    pub(super) filter: PyName<'a>,
     /// A key in a URL path, and the `fastapi.Path` arguments that keep bad keys a 422.
-    pub(super) path: PyName,
+    pub(super) path: PyName<'a>,
     pub(super) path_bounds: Option<String>,
-    pub(super) sql: SqlType,
+    pub(super) sql: SqlType<'a>,
     /// What a value takes of a MariaDB row at most (a `String` kept in the row, as
     /// VARCHAR: four bytes a character in utf8mb4), which may not exceed 64 KiB.
     pub(super) mariadb_row_bytes: usize,
     pub(super) sample: Sample,
 }
 
-const DATETIME: PyName = PyName::Stdlib { module: "datetime", name: "datetime.datetime" };
-const DATE: PyName = PyName::Stdlib { module: "datetime", name: "datetime.date" };
-const TIME: PyName = PyName::Stdlib { module: "datetime", name: "datetime.time" };
-const DECIMAL: PyName = PyName::Stdlib { module: "decimal", name: "decimal.Decimal" };
+const DATETIME: PyName<'static> = PyName::Stdlib { module: "datetime", name: "datetime.datetime" };
+const DATE: PyName<'static> = PyName::Stdlib { module: "datetime", name: "datetime.date" };
+const TIME: PyName<'static> = PyName::Stdlib { module: "datetime", name: "datetime.time" };
+const DECIMAL: PyName<'static> = PyName::Stdlib { module: "decimal", name: "decimal.Decimal" };
 
 fn sample(expr: impl Into<String>, uses_number: bool, uses_values: bool) -> Sample {
     Sample { expr: expr.into(), uses_number, uses_values }
 }
 
 /// The row of `ty`.
-pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow {
+pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
     use PyName::{AppType, Builtin, EnumLiteral};
     // model, read, input, filter, path, sql, sample; limits and bounds after.
     let (model, read, input, filter, path, sql, sample) = match ty {
@@ -163,7 +163,8 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow {
             } else {
                 sample(values.first().map_or_else(|| "\"\"".to_owned(), literal), false, false)
             };
-            (Builtin("str"), EnumLiteral, EnumLiteral, EnumLiteral, EnumLiteral, SqlType::Enum, value)
+            let literal = EnumLiteral(values);
+            (Builtin("str"), literal, literal, literal, literal, SqlType::Enum(values), value)
         }
     };
     let (input_limits, path_bounds) = match ty {
@@ -182,13 +183,13 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow {
     TypeRow { model, read, input, input_limits, filter, path, path_bounds, sql, mariadb_row_bytes, sample }
 }
 
-impl PyName {
+impl PyName<'_> {
     /// The name as code spells it; `None` for [`PyName::EnumLiteral`], which the caller
-    /// spells from the column's values.
+    /// spells from its values.
     pub(super) fn text(self) -> Option<&'static str> {
         match self {
             PyName::Builtin(name) | PyName::Stdlib { name, .. } | PyName::AppType(name) => Some(name),
-            PyName::EnumLiteral => None,
+            PyName::EnumLiteral(_) => None,
         }
     }
 

@@ -410,10 +410,10 @@ fn docstring(text: &str, indent: usize) -> String {
 /// The SQLAlchemy type expression of a column.
 fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
     let facts = Facts { spilled: py.spilled.contains(&column), distinct: false };
-    match (scalar::row(ty, facts).sql, ty) {
-        (SqlType::Sa(code), _) => uses.sa(code),
-        (SqlType::Db(name, arguments), _) => uses.db(name, &arguments),
-        (SqlType::Enum, ScalarType::Enum { values }) => {
+    match scalar::row(ty, facts).sql {
+        SqlType::Sa(code) => uses.sa(code),
+        SqlType::Db(name, arguments) => uses.db(name, &arguments),
+        SqlType::Enum(values) => {
             uses.sa = true;
             let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
             let name = py.enum_types.get(&enum_root(py.schema, column)).cloned().unwrap_or_default();
@@ -423,7 +423,6 @@ fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Us
             args.push(Expr::atom("validate_strings=True"));
             Expr::call("sa.Enum", args)
         }
-        (SqlType::Enum, _) => unreachable!("only an enum has an enum type"),
     }
 }
 
@@ -790,7 +789,9 @@ fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
         let mut drops = String::from("    if on_postgresql:");
         for name in &enum_types {
             drops.push('\n');
-            drops.push_str(&layout::call(8, "postgresql.ENUM", &[format!("name={}", PyStr::new(name.as_str()))], ".drop(op.get_bind(), checkfirst=True)"));
+            // Ruff breaks the last call of a chain first: `ENUM(name=…).drop(` ↵ args.
+            let head = format!("postgresql.ENUM(name={}).drop", PyStr::new(name.as_str()));
+            drops.push_str(&layout::call(8, &head, &["op.get_bind()".to_owned(), "checkfirst=True".to_owned()], ""));
         }
         downgrade.push(drops);
     }

@@ -51,7 +51,9 @@ def _storable(value: str) -> str:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("a lone surrogate (\\ud800 to \\udfff) is not text") from None
+            raise ValueError(
+                "a lone surrogate (\\ud800 to \\udfff) is not text"
+            ) from None
     return value
 
 

@@ -96,7 +96,7 @@ def test_write_only_fields_are_written_never_read(client: TestClient) -> None:
         # Neither a filter nor a sort key: either would let a client guess the value.
         assert client.get(PATH, params={field: "1"}).status_code == 422, field
         assert client.get(PATH, params={"sort": f"-{field}"}).status_code == 422, field
-{% endif %}
+{%- endif %}
 {%- if test.soft_delete %}
 
 

@@ -53,4 +53,8 @@ that are not UTF-8, and the NUL character."""
 def with_raw(body: dict[str, Any], field: str, encoded: bytes) -> bytes:
     """`body` as JSON, with `field` set to the raw JSON string `encoded`."""
     marker = json.dumps("__backbone_raw_value__").encode()
-    return json.dumps({**body, field: "__backbone_raw_value__"}).encode().replace(marker, encoded)
+    return (
+        json.dumps({**body, field: "__backbone_raw_value__"})
+        .encode()
+        .replace(marker, encoded)
+    )
