@@ -311,8 +311,8 @@ fn explained(source: &Source, schema: &Schema, review: &Review, broken: &Diagnos
     for diagnostic in broken {
         let mut diagnostic = diagnostic.clone();
         let cause = match changed_by(schema, review, &diagnostic.pointer) {
-            Some(changes) => format!("the refinement's {changes} causes this, so the whole refinement is refused"),
-            None => "the refinement causes this, so the whole refinement is refused".to_owned(),
+            Some(changes) => format!("the refinement's {changes} caused this, so the whole refinement is refused"),
+            None => "the refinement caused this, so the whole refinement is refused".to_owned(),
         };
         diagnostic.help = Some(match diagnostic.help.take() {
             Some(help) => format!("{cause}; leave it out of the refinement, or {help}"),
@@ -370,4 +370,55 @@ fn merged(before: Diagnostics, more: &Diagnostics) -> Diagnostics {
         all.push(diagnostic.clone());
     }
     all.sorted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Diagnostic;
+
+    const NOTES: &str = r#"{"project_name": "notes", "db_type": "sqlite", "schema": [
+      {"table_name": "notes", "class_name": "Note", "columns": [
+        {"name": "id", "type": "Integer", "primary_key": true},
+        {"name": "body", "type": "String", "length": 1000, "nullable": false}]}]}"#;
+
+    fn notes() -> (Source, Schema) {
+        let source = Source::new("notes.json", NOTES);
+        let schema = crate::compile(&source, &CompileOptions::default()).schema.expect("a schema");
+        (source, schema)
+    }
+
+    fn index_on_body() -> Refinement {
+        serde_json::from_value(serde_json::json!({"tables": [{"table": "notes", "indexes": [{"column": "body"}]}]})).expect("a refinement")
+    }
+
+    #[test]
+    fn an_index_that_breaks_a_rule_is_withdrawn_and_the_rest_applied() {
+        let (source, schema) = notes();
+        let Checked::Applied { schema: refined, pass, .. } = refine_checked(&source, &schema, &index_on_body(), None, &Diagnostics::new()) else {
+            panic!("the refinement is applied without its index")
+        };
+        assert!(!refined.tables[0].columns[1].index);
+        assert_eq!(pass.review.rejected.len(), 1);
+        assert_eq!(pass.review.rejected[0].at, "tables[0].indexes[0]");
+        assert!(pass.review.accepted.tables.is_empty(), "nothing else was proposed: {:?}", pass.review.accepted);
+    }
+
+    #[test]
+    fn a_break_no_item_explains_refuses_the_refinement_whole() {
+        let (source, schema) = notes();
+        let review = refine::review(&schema, &index_on_body());
+        // A diagnostic about the table, which no item of the refinement changes.
+        let mut broken = Diagnostics::new();
+        broken.push(Diagnostic::new(Code::IndexTooLong, &schema.tables[0].name_origin, "too long").with_help("shorten it"));
+        let mut withdrawn = review.clone();
+        assert!(!withdraw(&mut withdrawn, &index_on_body(), &schema, &broken));
+        let explained = explained(&source, &schema, &review, &broken);
+        let diagnostic = explained.iter().next().expect("one diagnostic");
+        assert_eq!(diagnostic.message, "table `notes`: too long");
+        assert_eq!(
+            diagnostic.help.as_deref(),
+            Some("the refinement's changes to `notes` caused this, so the whole refinement is refused; leave it out of the refinement, or shorten it")
+        );
+    }
 }
