@@ -1,8 +1,8 @@
 //! The one path from a document to the files of its backend, shared by `backbone
 //! generate` and `POST /api/v1/generate`: [`compile`](crate::compile) → the optional
 //! refinement, applied to the IR → every rule of [`check`](crate::check) again on the
-//! refined model → [`render`](crate::target::python::render) → verify
-//! ([`verify`](crate::target::python::verify)). Writing (or zipping) the [`FileSet`] it
+//! refined model → [`render`](crate::target::python::render) →
+//! [`verify`](crate::target::python::verify). Writing (or zipping) the [`FileSet`] it
 //! returns is the caller's.
 //!
 //! Invariants: no printing and no file I/O here (a recorded refinement comes parsed, a
