@@ -219,7 +219,11 @@ fn refine_checked(source: &Source, schema: &Schema, proposal: &Refinement, asked
     let (mut refined_schema, mut review, mut saved) = (refined.schema, refined.review, refined.saved);
     let mut order = BuildOrder::compute(&refined_schema);
     let mut broken = recheck(&refined_schema, &order, before);
-    if !broken.is_empty() && withdraw(&mut review, proposal, &refined_schema, &broken) {
+    // Withdrawn from a copy: when some break is left unexplained, the refusal reports the
+    // refinement as it was reviewed.
+    let mut withdrawn = review.clone();
+    if !broken.is_empty() && withdraw(&mut withdrawn, proposal, &refined_schema, &broken) {
+        review = withdrawn;
         refined_schema = refine::apply(schema, &review.accepted);
         saved = match serde_json::to_string_pretty(&review.accepted) {
             Ok(text) => text + "\n",
