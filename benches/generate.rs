@@ -50,12 +50,12 @@ fn stages(c: &mut Criterion) {
         let options = CompileOptions::default();
         let compilation = compile(&source, &options);
         let (schema, order) = compilation.valid_schema().expect("the synthetic document is valid");
-        let files = python::render(schema, order);
+        let files = python::render(schema, order).expect("the templates render");
         group.bench_with_input(BenchmarkId::new("compile", tables), &source, |bencher, source| {
             bencher.iter(|| black_box(compile(black_box(source), &options)));
         });
         group.bench_with_input(BenchmarkId::new("render", tables), &(schema, order), |bencher, (schema, order)| {
-            bencher.iter(|| black_box(python::render(black_box(schema), order)));
+            bencher.iter(|| black_box(python::render(black_box(schema), order).expect("the templates render")));
         });
         group.bench_with_input(BenchmarkId::new("syntax-check", tables), &files, |bencher, files| {
             bencher.iter(|| black_box(python::verify::check(black_box(files))));

@@ -4,8 +4,10 @@
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! [`source`] → [`syntax`] (spanned JSON) → [`ir::lower`] (typed model, names resolved)
 //! → [`order`] (build order, cycles) → [`check`] (semantic rules). [`compile`] runs it
-//! all and never fails: every problem is a [`diagnostics::Diagnostic`]. [`target`]
-//! renders a valid schema; [`emit`] writes it.
+//! all and never fails: every problem is a [`diagnostics::Diagnostic`]. [`generate()`]
+//! goes on from there, the one path of the CLI and the daemon: the optional [`refine`]
+//! pass, `check` again on the refined model, [`target`] rendering and verification, to a
+//! [`target::FileSet`]; [`emit`] writes it.
 //!
 //! Invariant: nothing in the library prints except `cli`, and nothing touches the file
 //! system except `cli` and `emit`.
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diagram;
 pub mod emit;
+pub mod generate;
 pub mod ir;
 pub mod order;
 pub mod plan;
@@ -25,6 +28,7 @@ pub mod syntax;
 pub mod target;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
+pub use generate::{GenerateOptions, Generation, generate};
 use ir::Schema;
 pub use ir::lower::Limits;
 use order::BuildOrder;

@@ -79,7 +79,7 @@ fn generate_document(example: &str, path: &Path, tag: &str) -> PathBuf {
     let schema = refined.as_ref().unwrap_or(schema);
     let out = std::env::temp_dir().join(format!("backbone-backend-{example}-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    for (relative, file) in python::render(schema, order).iter() {
+    for (relative, file) in python::render(schema, order).expect("the templates render").iter() {
         let target = out.join(relative);
         std::fs::create_dir_all(target.parent().expect("a file has a parent")).expect("create directories");
         std::fs::write(&target, &file.contents).expect("write a generated file");

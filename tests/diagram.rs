@@ -282,7 +282,7 @@ fn the_generated_readme_embeds_the_diagram_while_mermaid_can_draw_it() {
         let source = Source::new("synthetic.json", synthetic::document(tables));
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid");
-        let files = backbone::target::python::render(schema, order);
+        let files = backbone::target::python::render(schema, order).expect("the templates render");
         let readme = &files.get("README.md").expect("a README").contents;
         let mermaid = diagram::render(schema, DiagramFormat::Mermaid);
         assert_eq!(readme.contains(&format!("```mermaid\n{mermaid}```\n")), embedded, "{tables} tables");

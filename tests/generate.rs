@@ -1,12 +1,14 @@
-//! Every example → every generated file, snapshotted one file per snapshot, plus a
-//! manifest of paths and sizes that catches added and removed files. Review changes with
-//! `cargo insta review`.
+//! Every example → every file `backbone::generate` makes of it (what the CLI writes and
+//! the daemon serves), one snapshot per file, plus a manifest of paths and sizes that
+//! catches added and removed files. Review changes with `cargo insta review`.
 
 use std::fmt::Write;
 use std::path::Path;
 
+use backbone::GenerateOptions;
+use backbone::generate::Outcome;
 use backbone::source::Source;
-use backbone::target::python;
+use backbone::target::{FileSet, python};
 use backbone::{CompileOptions, compile};
 
 fn examples() -> Vec<std::path::PathBuf> {
@@ -24,9 +26,7 @@ fn every_example_generates_the_snapshotted_tree() {
     for path in examples() {
         let stem = path.file_stem().and_then(|stem| stem.to_str()).expect("UTF-8 file name").to_owned();
         let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
-        let compilation = compile(&source, &CompileOptions::default());
-        let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{} is invalid", path.display()));
-        let files = python::render(schema, order);
+        let files = generated(&source);
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(Path::new("../snapshots/generate").join(&stem));
         settings.set_prepend_module_to_snapshot(false);
@@ -42,15 +42,22 @@ fn every_example_generates_the_snapshotted_tree() {
     }
 }
 
-/// Renders one example twice and checks both renders against each other and the parser.
+/// The files `backbone::generate` makes of `source` (compiled, rendered and verified: what
+/// `backbone generate` writes and the daemon serves).
+fn generated(source: &Source) -> FileSet {
+    match backbone::generate(source, &GenerateOptions::default()).outcome {
+        Outcome::Generated(project) => project.files,
+        other => panic!("{}: {other:?}", source.name()),
+    }
+}
+
+/// Generates one example twice and checks both against each other and the parser.
 #[test]
 fn generation_is_deterministic_and_every_python_file_parses() {
     for path in examples() {
         let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable example"));
-        let compilation = compile(&source, &CompileOptions::default());
-        let (schema, order) = compilation.valid_schema().expect("valid example");
-        let files = python::render(schema, order);
-        assert_eq!(files, python::render(schema, order), "{}", path.display());
+        let files = generated(&source);
+        assert_eq!(files, generated(&source), "{}", path.display());
         let faults = python::verify::check(&files);
         assert!(faults.is_empty(), "{}: {faults:?}", path.display());
     }
@@ -67,7 +74,7 @@ fn generated_code_reads_only_the_builtins_the_target_reserves() {
         let source = Source::new(path.display().to_string(), std::fs::read_to_string(&path).expect("readable document"));
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid document");
-        for (file, contents) in python::render(schema, order).iter().filter(|(file, _)| python::verify::is_python(file)) {
+        for (file, contents) in python::render(schema, order).expect("the templates render").iter().filter(|(file, _)| python::verify::is_python(file)) {
             let parsed = ruff_python_parser::parse_module(&contents.contents).unwrap_or_else(|error| panic!("{file}: {error}"));
             read.extend(python::scopes::builtins_read(parsed.syntax()));
         }

@@ -38,7 +38,7 @@ proptest! {
             .collect();
         prop_assert!(errors.is_empty(), "a valid document was rejected:\n{}\n{}", errors.join("\n"), source.text());
         let (schema, order) = compilation.valid_schema().expect("valid");
-        let faults = python::verify::check(&python::render(schema, order));
+        let faults = python::verify::check(&python::render(schema, order).expect("the templates render"));
         prop_assert!(faults.is_empty(), "{faults:#?}\n{}", source.text());
     }
 }

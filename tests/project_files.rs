@@ -34,7 +34,7 @@ fn projects() -> Vec<(String, String, FileSet)> {
             let source = Source::new(path.display().to_string(), text);
             let compilation = compile(&source, &CompileOptions::default());
             let (schema, order) = compilation.valid_schema().unwrap_or_else(|| panic!("{} is invalid", path.display()));
-            (path.display().to_string(), db_type, python::render(schema, order))
+            (path.display().to_string(), db_type, python::render(schema, order).expect("the templates render"))
         })
         .collect()
 }

@@ -1015,7 +1015,7 @@ proptest! {
         check_build_order(&compilation)?;
         check_diagnostics(&source, &compilation)?;
         // Whatever the names and descriptions, the generated Python parses.
-        let faults = python::verify::check(&python::render(schema, order));
+        let faults = python::verify::check(&python::render(schema, order).expect("the templates render"));
         prop_assert!(faults.is_empty(), "generated Python does not parse: {:?}\n{}", faults, source.text());
 
         let again = compile(&source, &CompileOptions::default());

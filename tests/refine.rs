@@ -372,3 +372,75 @@ fn hostile_text_in_an_answer_stays_text() {
     let model = read(&scratch.path("out/app/models/books.py"));
     assert!(!model.lines().any(|line| line.trim_start().starts_with("import os")), "{model}");
 }
+
+/// A document with a long `String` (fine unindexed, too long for an index) and a Date.
+const NOTES: &str = r#"{"project_name": "notes", "db_type": "sqlite", "schema": [
+  {"table_name": "notes", "class_name": "Note", "columns": [
+    {"name": "id", "type": "Integer", "primary_key": true},
+    {"name": "body", "type": "String", "length": 1000, "nullable": false},
+    {"name": "due_on", "type": "Date"}]}]}"#;
+
+/// An index on `notes.body`: every item passes review, but the indexed `String(1000)`
+/// breaks INDEX_TOO_LONG, which only `check` knows.
+fn indexing_refinement() -> Value {
+    json!({"tables": [{"table": "notes", "description": "A note.", "indexes": [{"column": "body", "reason": "searched"}]}]})
+}
+
+#[test]
+fn an_item_that_breaks_a_rule_is_withdrawn_after_the_check_online_and_replayed() {
+    let scratch = Scratch::new();
+    let document = scratch.path("notes.json");
+    std::fs::write(&document, NOTES).expect("write the document");
+    let provider = FakeProvider::start(vec![openai_answer(&indexing_refinement())]);
+    let (document, cache) = (document.display().to_string(), scratch.str("cache"));
+    let output = generate(&[&document, "-o", &scratch.str("online"), "--refine"], &openai_env(&provider, &cache));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: refine: rejected tables[0].indexes[0] (notes.body): the refined model breaks INDEX_TOO_LONG: indexed `String(1000)` is too long for a MariaDB index"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("⚠"), "the withdrawn index leaves no warning behind: {stderr}");
+    let migration = read(&scratch.path("online/migrations/versions/0001_initial.py"));
+    assert!(!migration.contains("ix_notes_body"), "{migration}");
+    assert!(read(&scratch.path("online/app/models/notes.py")).contains("A note."), "the rest of the refinement applies");
+    let saved = read(&scratch.path("online/.backbone/refinements.json"));
+    assert!(!saved.contains("indexes\": [\n") && !saved.contains("searched"), "the withdrawn item is not saved: {saved}");
+
+    // The same refinement recorded and replayed offline is judged the same way, and the
+    // saved one replays to the same files with nothing to reject.
+    let recorded = scratch.path("refinements.json");
+    std::fs::write(&recorded, indexing_refinement().to_string()).expect("write the refinement");
+    let output = generate(&[&document, "-o", &scratch.str("replayed"), "--refinements", &recorded.display().to_string()], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("rejected tables[0].indexes[0] (notes.body): the refined model breaks INDEX_TOO_LONG"), "{stderr}");
+    let saved = scratch.str("online/.backbone/refinements.json");
+    let output = generate(&[&document, "-o", &scratch.str("resaved"), "--refinements", &saved], &[]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("0 items rejected"), "{stderr}");
+    assert_eq!(tree(&scratch.path("online")), tree(&scratch.path("replayed")));
+    assert_eq!(tree(&scratch.path("online")), tree(&scratch.path("resaved")));
+}
+
+#[test]
+fn an_impossible_date_is_not_an_example() {
+    let scratch = Scratch::new();
+    let document = scratch.path("notes.json");
+    std::fs::write(&document, NOTES).expect("write the document");
+    let refinement = json!({"tables": [{"table": "notes", "columns": [
+        {"column": "due_on", "examples": ["2023-02-31"]},
+        {"column": "body", "description": "The text."}]}]});
+    let saved = scratch.path("refinements.json");
+    std::fs::write(&saved, refinement.to_string()).expect("write the refinement");
+    let output = generate(&[&document.display().to_string(), "-o", &scratch.str("out"), "--refinements", &saved.display().to_string()], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "the rest of the refinement applies: {stderr}");
+    assert!(
+        stderr.contains("rejected tables[0].columns[0].examples[0] (notes.due_on): example \"2023-02-31\": it is not a calendar date `YYYY-MM-DD`"),
+        "{stderr}"
+    );
+    assert!(!read(&scratch.path("out/.backbone/refinements.json")).contains("2023-02-31"));
+}

@@ -135,7 +135,7 @@ async fn generate_answers_a_zip_or_json_files() {
     let source = backbone::source::Source::new("<request>", text.clone());
     let compilation = backbone::compile(&source, &Config::default().limits.compile_options());
     let (schema, order) = compilation.valid_schema().unwrap();
-    let files = backbone::target::python::render(schema, order);
+    let files = backbone::target::python::render(schema, order).expect("the templates render");
 
     let response = http.post(daemon.url("/api/v1/generate")).body(text.clone()).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -1181,6 +1181,115 @@ async fn refine_failures_are_explained() {
     config.llm.base_url = Some("http://127.0.0.1:9/v1".to_owned());
     let Err(error) = Server::bind(config, Arc::new(ManualClock::new(T0_MS))).await else { panic!("a provider without a model is refused") };
     assert!(error.contains("BACKBONE_LLM_MODEL"), "{error}");
+}
+
+/// A document whose `String(1000)` is fine until a refinement indexes it.
+const NOTES: &str = r#"{"project_name": "notes", "db_type": "sqlite", "schema": [
+  {"table_name": "notes", "class_name": "Note", "columns": [
+    {"name": "id", "type": "Integer", "primary_key": true},
+    {"name": "body", "type": "String", "length": 1000, "nullable": false}]}]}"#;
+
+fn openai_answer(refinement: &Value) -> Value {
+    json!({"choices": [{"message": {"role": "assistant", "content": refinement.to_string()}}], "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refinement_item_that_breaks_a_rule_is_withdrawn() {
+    let index = json!({"tables": [{"table": "notes", "description": "A note.", "indexes": [{"column": "body", "reason": "searched"}]}]});
+    let provider = FakeLlm::start(200, openai_answer(&index));
+    let daemon = start(llm_config(&provider)).await;
+    let http = client();
+    let response = http.post(daemon.url("/api/v1/generate?refine=true")).header("accept", "application/json").body(NOTES).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-backbone-refine-rejected"), "1");
+    let project: Value = response.json().await.unwrap();
+    let rejected = &project["refinement"]["rejected"][0];
+    assert_eq!(rejected["at"], "tables[0].indexes[0]", "{project}");
+    assert_eq!(rejected["subject"], "notes.body", "{project}");
+    assert!(rejected["message"].as_str().unwrap().starts_with("the refined model breaks INDEX_TOO_LONG: "), "{rejected}");
+    let file = |path: &str| {
+        project["files"].as_array().unwrap().iter().find(|file| file["path"] == path).and_then(|file| file["content"].as_str()).unwrap_or_default().to_owned()
+    };
+    assert!(!file("migrations/versions/0001_initial.py").contains("ix_notes_body"));
+    assert!(file("app/models/notes.py").contains("A note."));
+    assert!(!file(".backbone/refinements.json").contains("searched"));
+    daemon.stop().await;
+}
+
+/// Every file under `root` (the emit manifest aside) with its contents.
+fn tree(root: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                if relative != backbone::emit::MANIFEST_PATH {
+                    files.insert(relative, std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+    }
+    files
+}
+
+/// `backbone generate` of `document` into a fresh directory, with `args`; its tree.
+fn cli_generate(document: &str, args: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("document.json");
+    std::fs::write(&input, document).unwrap();
+    let out = dir.path().join("out");
+    let output = assert_cmd::cargo::cargo_bin_cmd!("backbone")
+        .arg("generate")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(args)
+        .env_remove("BACKBONE_LLM_PROVIDER")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    tree(&out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_daemon_generate_the_same_bytes() {
+    let provider = FakeLlm::start(200, library_answer());
+    let daemon = start(llm_config(&provider)).await;
+    let http = client();
+    let text = example("library");
+    for query in ["", "?refine=true"] {
+        let response = http.post(daemon.url(&format!("/api/v1/generate{query}"))).header("accept", "application/json").body(text.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        let project: Value = response.json().await.unwrap();
+        let served: std::collections::BTreeMap<String, String> = project["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|file| (file["path"].as_str().unwrap().to_owned(), file["content"].as_str().unwrap().to_owned()))
+            .collect();
+        // The CLI replays the refinement the daemon applied (it is among the files).
+        let (document, refinement) = (text.clone(), served.get(backbone::emit::REFINEMENTS_PATH).cloned());
+        let written = tokio::task::spawn_blocking(move || match refinement {
+            Some(refinement) => {
+                let dir = tempfile::tempdir().unwrap();
+                let saved = dir.path().join("refinements.json");
+                std::fs::write(&saved, refinement).unwrap();
+                cli_generate(&document, &["--refinements", &saved.display().to_string()])
+            }
+            None => cli_generate(&document, &[]),
+        })
+        .await
+        .unwrap();
+        assert_eq!(written.keys().collect::<Vec<_>>(), served.keys().collect::<Vec<_>>(), "{query}");
+        for (path, contents) in &served {
+            assert_eq!(&written[path], contents, "{query} {path}");
+        }
+    }
+    daemon.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,22 +1,26 @@
-//! `backbone generate FILE -o OUT [--force] [--check]`: compile, render the Python target
-//! to memory, then write it with [`emit::write`] or compare it with [`emit::check`].
+//! `backbone generate FILE -o OUT [--force] [--check]`: read the document (and a saved
+//! refinement), run [`crate::generate`] — the library's one generation path, which the
+//! daemon runs too — then write its files with [`emit::write`] or compare them with
+//! [`emit::check`], and report.
 //!
-//! Invariants: an invalid schema writes nothing; generated Python that does not parse
-//! (a backbone bug) writes nothing; `--check` never writes.
+//! Invariants: an invalid schema writes nothing, nor does a refinement that breaks a
+//! rule; a template failure or generated Python that does not parse (backbone bugs) exit
+//! 2 and write nothing; `--check` never writes.
 
 use std::fmt::Write;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::Args;
 
 use super::printer::Progress;
-use super::refine::{self, RefineArgs};
+use super::refine::{self, RefineArgs, Requested};
 use super::{CompileArgs, ExitStatus, Printer};
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Diagnostics, Severity};
 use crate::emit::{self, EmitError, EmitOptions, WriteReport};
-use crate::target::python;
-use crate::target::python::verify::SyntaxFault;
+use crate::generate::{Fault, GenerateOptions, Generation, Outcome, RefinementSource, Step};
+use crate::source::Source;
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
@@ -41,44 +45,85 @@ pub struct GenerateArgs {
 }
 
 pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
-    let (source, compilation) = match super::compile_valid(&args.file, &args.compile, printer) {
-        Ok(compiled) => compiled,
-        Err(status) => return status,
+    let source = match super::input::read(&args.file, args.compile.max_bytes) {
+        Ok(source) => source,
+        Err(message) => return error(printer, &message),
     };
-    let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
-    let Some((schema, order)) = compilation.valid_schema() else { return ExitStatus::Invalid };
-    // Warnings are worth seeing on every run; notes are for `validate`.
-    let warnings = warnings(&compilation.diagnostics);
-    if !warnings.is_empty() {
-        printer.err(&render::human(&source, &warnings, style));
-    }
+    let requested = match refine::requested(&args.refine) {
+        Ok(requested) => requested,
+        Err(message) => return error(printer, &message),
+    };
     // Small schemas finish before a bar could be read; large ones (and a wait for an LLM)
     // get one, on a terminal.
-    let long = schema.tables.len() >= LARGE_SCHEMA_TABLES || args.refine.refine;
-    let progress = if long { printer.progress() } else { Progress::hidden() };
-    let refined = if args.refine.requested() {
-        match refine::run(&args.refine, schema, printer, &progress) {
-            Ok(refined) => Some(refined),
-            Err(status) => return status,
+    let progress = OnceLock::new();
+    let progress_source = printer.progress_source();
+    let live = match &requested {
+        Requested::Live(settings) => {
+            let _ = progress.set(progress_source.start());
+            Some(refine::Live::new(&args.refine, settings, &progress))
         }
-    } else {
-        None
+        Requested::Nothing | Requested::Recorded(_) => None,
     };
-    let schema = refined.as_ref().map_or(schema, |refined| &refined.schema);
-    progress.step(&format!("rendering {} tables", schema.tables.len()));
-    let mut files = python::render(schema, order);
-    if let Some(refined) = refined {
-        files.generated(emit::REFINEMENTS_PATH, refined.saved);
+    let refinement = match (&requested, &live) {
+        (Requested::Recorded(recorded), _) => RefinementSource::Recorded(recorded),
+        (_, Some(live)) => RefinementSource::Ask(live),
+        _ => RefinementSource::None,
+    };
+    let observe = |step: Step| {
+        if let Step::Compiled { tables } = step
+            && tables >= LARGE_SCHEMA_TABLES
+        {
+            progress.get_or_init(|| progress_source.start());
+        }
+        let Some(progress) = progress.get() else { return };
+        match step {
+            Step::Compiled { .. } => {}
+            Step::Rendering { tables } => progress.step(&format!("rendering {tables} tables")),
+            Step::Verifying { modules } => progress.counted("checking the generated Python", modules),
+            Step::Verified => progress.advance(),
+        }
+    };
+    let options = GenerateOptions { compile: args.compile.options(), refinement, observe: &observe };
+    let Generation { diagnostics, outcome } = crate::generate(&source, &options);
+    let lines = live.as_ref().map(refine::Live::lines).unwrap_or_default();
+    let style = HumanStyle { color: printer.stderr_color(args.compile.color), ..HumanStyle::default() };
+    let (files, refinement) = match outcome {
+        Outcome::Generated(project) => (project.files, project.refinement),
+        Outcome::Invalid => {
+            drop(progress);
+            printer.err(&render::human(&source, &diagnostics, style));
+            printer.err(&super::validate::summary(source.name(), &diagnostics, true));
+            return ExitStatus::Invalid;
+        }
+        Outcome::RefineFailed(failure) => {
+            drop(progress);
+            print_warnings(printer, &source, &diagnostics, style, &lines);
+            return error(printer, &format!("refine: {failure}"));
+        }
+        Outcome::RefinementRejected(pass) => {
+            drop(progress);
+            print_lines(printer, &lines);
+            printer.err(&refine::report(&pass.review));
+            printer.err(&render::human(&source, &diagnostics, style));
+            printer.err(&format!(
+                "error: the refined model breaks rules that {} keeps (above), so the refinement is refused and nothing was written\n",
+                source.name()
+            ));
+            return ExitStatus::Invalid;
+        }
+        Outcome::Fault(fault) => {
+            drop(progress);
+            printer.err(&internal_error(&fault));
+            return ExitStatus::Error;
+        }
+    };
+    // Warnings are worth seeing on every run; notes are for `validate`.
+    print_warnings(printer, &source, &diagnostics, style, &lines);
+    if let Some(pass) = &refinement {
+        printer.err(&refine::report(&pass.review));
     }
-    // The files stand alone: free the source and the IR before parsing the output.
-    drop((source, compilation));
-    progress.counted("checking the generated Python", files.iter().filter(|(path, _)| python::verify::is_python(path)).count());
-    let faults = python::verify::check_observed(&files, &|| progress.advance());
-    if !faults.is_empty() {
-        drop(progress);
-        printer.err(&syntax_faults(&faults));
-        return ExitStatus::Error;
-    }
+    drop(source);
+    let progress = progress.into_inner().unwrap_or_else(Progress::hidden);
     progress.step(&format!("{} {} files", if args.check { "comparing" } else { "writing" }, files.len()));
     let out = args.output.display();
     if args.check {
@@ -114,17 +159,43 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     }
 }
 
-/// Generated Python that does not parse is backbone's bug: say so, name each file, write nothing.
-fn syntax_faults(faults: &[SyntaxFault]) -> String {
-    let mut text = format!(
-        "error: internal error in backbone {}: the generated Python does not parse or breaks a scope rule, so nothing was written\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    for fault in faults {
-        let _ = writeln!(text, "  {fault}");
+/// A template that fails or generated Python that does not parse is backbone's bug:
+/// say so, name each file, write nothing.
+fn internal_error(fault: &Fault) -> String {
+    let mut text = format!("error: internal error in backbone {}: ", env!("CARGO_PKG_VERSION"));
+    match fault {
+        Fault::Render(error) => {
+            let _ = writeln!(text, "{error}, so nothing was written");
+        }
+        Fault::Verify(faults) => {
+            text.push_str("the generated Python does not parse or breaks a scope rule, so nothing was written\n");
+            for fault in faults {
+                let _ = writeln!(text, "  {fault}");
+            }
+        }
     }
     text.push_str("This is a bug in backbone, not a problem with your schema. Please report it with the document that caused it.\n");
     text
+}
+
+fn error(printer: &mut Printer, message: &str) -> ExitStatus {
+    printer.err(&format!("error: {message}\n"));
+    ExitStatus::Error
+}
+
+fn print_lines(printer: &mut Printer, lines: &[String]) {
+    for line in lines {
+        printer.err(line);
+    }
+}
+
+/// The document's warnings, then what the refinement pass said.
+fn print_warnings(printer: &mut Printer, source: &Source, diagnostics: &Diagnostics, style: HumanStyle, lines: &[String]) {
+    let warnings = warnings(diagnostics);
+    if !warnings.is_empty() {
+        printer.err(&render::human(source, &warnings, style));
+    }
+    print_lines(printer, lines);
 }
 
 /// From this many tables on, generation takes long enough to show progress.

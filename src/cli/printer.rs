@@ -58,18 +58,37 @@ impl Printer {
     /// A progress display on standard error for long work: drawn only when standard
     /// error is a terminal, so logs and pipes stay clean.
     pub fn progress(&self) -> Progress {
-        if !self.stderr_is_terminal {
-            return Progress { bar: None };
-        }
-        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        Progress { bar: Some(bar) }
+        self.progress_source().start()
+    }
+
+    /// What starts a [`Progress`] later, from any thread (the printer itself cannot be
+    /// shared): for work whose length is known only once it runs.
+    pub fn progress_source(&self) -> ProgressSource {
+        ProgressSource { terminal: self.stderr_is_terminal }
     }
 
     /// A command-line parsing error or `--help`/`--version` output, as clap formats it.
     pub fn clap_error(&mut self, error: &clap::Error) {
         let text = if self.stderr_is_terminal { error.render().ansi().to_string() } else { error.render().to_string() };
         if error.use_stderr() { self.err(&text) } else { self.out(&text) }
+    }
+}
+
+/// Starts progress displays on standard error; see [`Printer::progress_source`].
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressSource {
+    terminal: bool,
+}
+
+impl ProgressSource {
+    /// A progress display, drawn only when standard error is a terminal.
+    pub fn start(self) -> Progress {
+        if !self.terminal {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        Progress { bar: Some(bar) }
     }
 }
 

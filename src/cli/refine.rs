@@ -1,21 +1,23 @@
-//! `generate --refine` and `--refinements FILE`: settings, the on-disk answer cache, the
-//! provider call with a spinner, and the report of what was accepted, rejected and
-//! advised. The refinement pass itself is `crate::refine` (`refine::ask`, `refine::settle`).
+//! `generate --refine` and `--refinements FILE`: settings, the saved refinement read, the
+//! on-disk answer cache, the provider call with a spinner ([`Live`], the [`Propose`] that
+//! `crate::generate` asks), and the report of what was accepted, rejected and advised.
+//! The refinement pass itself is `crate::refine`, run by `crate::generate`.
 //!
 //! Invariant: without `--refine`, nothing here opens a connection (`--refinements`
 //! replays a saved refinement offline).
 
+use std::cell::RefCell;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use clap::Args;
 use serde_json::Value;
 
 use super::printer::Progress;
-use super::{ExitStatus, Printer};
 use crate::ir::Schema;
 use crate::refine::provider::{LlmSettings, ProviderKind};
-use crate::refine::{self, AnswerCache, LlmOptions, Refinement, Review};
+use crate::refine::{self, AnswerCache, Asked, LlmOptions, Propose, Refinement, Review};
 
 #[derive(Debug, Clone, Args)]
 pub struct RefineArgs {
@@ -91,35 +93,22 @@ impl LlmArgs {
     }
 }
 
-impl RefineArgs {
-    pub fn requested(&self) -> bool {
-        self.refine || self.refinements.is_some()
-    }
+/// The refinement `generate` is asked for, settled before compiling: a saved one read
+/// and parsed, or the provider's settings checked, so that a mistake costs no compile.
+pub(super) enum Requested {
+    Nothing,
+    Recorded(Refinement),
+    Live(LlmSettings),
 }
 
-/// A refined schema and the accepted refinement to save with the output.
-pub(super) struct Refined {
-    pub schema: Schema,
-    /// The accepted refinement as saved (`.backbone/refinements.json`).
-    pub saved: String,
-}
-
-/// Refines `schema` as the arguments ask; reports on standard error.
-pub(super) fn run(args: &RefineArgs, schema: &Schema, printer: &mut Printer, progress: &Progress) -> Result<Refined, ExitStatus> {
-    let proposal = if let Some(path) = &args.refinements {
-        read_saved(path).map_err(|message| fail(printer, &message, ExitStatus::Error))?
+pub(super) fn requested(args: &RefineArgs) -> Result<Requested, String> {
+    if let Some(path) = &args.refinements {
+        read_saved(path).map(Requested::Recorded)
+    } else if args.refine {
+        refine::settings(&options(args), "--refine").map(Requested::Live)
     } else {
-        let settings = refine::settings(&options(args), "--refine").map_err(|message| fail(printer, &message, ExitStatus::Error))?;
-        ask(args, &settings, schema, printer, progress)?
-    };
-    let refined = refine::settle(schema, &proposal).map_err(|message| fail(printer, &message, ExitStatus::Error))?;
-    printer.err(&report(&refined.review));
-    Ok(Refined { schema: refined.schema, saved: refined.saved })
-}
-
-fn fail(printer: &mut Printer, message: &str, status: ExitStatus) -> ExitStatus {
-    printer.err(&format!("error: {message}\n"));
-    status
+        Ok(Requested::Nothing)
+    }
 }
 
 fn read_saved(path: &Path) -> Result<Refinement, String> {
@@ -154,30 +143,57 @@ impl AnswerCache for DirCache {
     }
 }
 
-/// Asks the provider (or the cache) and parses the answer.
-fn ask(args: &RefineArgs, settings: &LlmSettings, schema: &Schema, printer: &mut Printer, progress: &Progress) -> Result<Refinement, ExitStatus> {
-    let mut cache = DirCache { dir: if args.no_llm_cache { None } else { cache_dir(args) } };
-    let dir = cache.dir.clone();
-    let mut lines = Vec::new();
-    let mut observe = |event: refine::Event<'_>| match event {
-        refine::Event::Cached { key } => lines.push(format!("refine: using the cached answer of {} ({})\n", settings.model, short(key))),
-        refine::Event::Asking => progress.step(&format!("asking {} at {}", settings.model, settings.base_url)),
-        refine::Event::Returned => progress.step(""),
-        refine::Event::Answered(answer) => lines.push(format!(
-            "refine: {} answered in {} attempt{}: {}\n",
-            settings.model,
-            answer.attempts,
-            if answer.attempts == 1 { "" } else { "s" },
-            refine::usage_summary(answer.input_tokens, answer.output_tokens, settings.price_per_million)
-        )),
-        refine::Event::NotCached(error) => lines
-            .push(format!("warning: refine: cannot cache the answer in {}: {error}\n", dir.as_ref().map_or_else(String::new, |dir| dir.display().to_string()))),
-    };
-    let asked = refine::ask(settings, schema, &mut cache, &mut observe);
-    for line in &lines {
-        printer.err(line);
+/// The provider behind the on-disk answer cache, for [`crate::generate`]: what happens
+/// is shown on the progress display and kept as lines for standard error, printed once
+/// generation returns.
+pub(super) struct Live<'a> {
+    settings: &'a LlmSettings,
+    cache: RefCell<DirCache>,
+    lines: RefCell<Vec<String>>,
+    progress: &'a OnceLock<Progress>,
+}
+
+impl<'a> Live<'a> {
+    pub(super) fn new(args: &RefineArgs, settings: &'a LlmSettings, progress: &'a OnceLock<Progress>) -> Self {
+        let cache = DirCache { dir: if args.no_llm_cache { None } else { cache_dir(args) } };
+        Self { settings, cache: RefCell::new(cache), lines: RefCell::new(Vec::new()), progress }
     }
-    asked.map(|asked| asked.refinement).map_err(|error| fail(printer, &format!("refine: {error}"), ExitStatus::Error))
+
+    /// What was said about the call (cache use, tokens, a failure to cache).
+    pub(super) fn lines(&self) -> Vec<String> {
+        self.lines.take()
+    }
+}
+
+impl Propose for Live<'_> {
+    fn propose(&self, schema: &Schema) -> Result<Asked, refine::Error> {
+        let settings = self.settings;
+        let mut cache = self.cache.borrow_mut();
+        let dir = cache.dir.clone();
+        let mut lines = self.lines.borrow_mut();
+        let step = |message: &str| {
+            if let Some(progress) = self.progress.get() {
+                progress.step(message);
+            }
+        };
+        let mut observe = |event: refine::Event<'_>| match event {
+            refine::Event::Cached { key } => lines.push(format!("refine: using the cached answer of {} ({})\n", settings.model, short(key))),
+            refine::Event::Asking => step(&format!("asking {} at {}", settings.model, settings.base_url)),
+            refine::Event::Returned => step(""),
+            refine::Event::Answered(answer) => lines.push(format!(
+                "refine: {} answered in {} attempt{}: {}\n",
+                settings.model,
+                answer.attempts,
+                if answer.attempts == 1 { "" } else { "s" },
+                refine::usage_summary(answer.input_tokens, answer.output_tokens, settings.price_per_million)
+            )),
+            refine::Event::NotCached(error) => lines.push(format!(
+                "warning: refine: cannot cache the answer in {}: {error}\n",
+                dir.as_ref().map_or_else(String::new, |dir| dir.display().to_string())
+            )),
+        };
+        refine::ask(settings, schema, &mut *cache, &mut observe)
+    }
 }
 
 fn short(key: &str) -> &str {
@@ -204,7 +220,7 @@ fn store(dir: &Path, key: &str, entry: &Value) -> std::io::Result<()> {
 }
 
 /// What was applied, rejected and advised, for standard error.
-fn report(review: &Review) -> String {
+pub(super) fn report(review: &Review) -> String {
     let mut text = String::new();
     for rejection in &review.rejected {
         let _ = writeln!(text, "warning: refine: rejected {rejection}");

@@ -1,5 +1,9 @@
-//! Default literals: kept as written in the IR, interpreted against the column's
-//! resolved type by [`interpret`], which `check` uses to report and targets use to render.
+//! Literals: kept as written in the IR, interpreted against the column's resolved type
+//! by [`interpret`], which `check` uses to report defaults, targets use to render them,
+//! and `refine::accept` uses for the examples and bounds a refinement proposes.
+//!
+//! Invariant: this is the one place that decides what a date, a time, a timestamp or a
+//! decimal of a given precision is; nothing else validates such text.
 
 use super::ScalarType;
 use crate::source::Origin;
@@ -56,14 +60,14 @@ pub fn interpret(ty: &ScalarType, literal: &LiteralValue) -> Result<DefaultValue
         (ScalarType::Text, LiteralValue::String(text)) => Ok(DefaultValue::Text(text.clone())),
         (ScalarType::Boolean, LiteralValue::Bool(value)) => Ok(DefaultValue::Boolean(*value)),
         (ScalarType::DateTime, LiteralValue::String(text)) if text == "now" => Ok(DefaultValue::Now),
-        (ScalarType::DateTime, LiteralValue::String(text)) => {
-            datetime(text).then(|| DefaultValue::DateTime(text.clone())).ok_or_else(|| "it is not `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]` or `now`".to_owned())
-        }
+        (ScalarType::DateTime, LiteralValue::String(text)) => is_datetime(text)
+            .then(|| DefaultValue::DateTime(text.clone()))
+            .ok_or_else(|| "it is not `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]` or `now`".to_owned()),
         (ScalarType::Date, LiteralValue::String(text)) => {
-            date(text).then(|| DefaultValue::Date(text.clone())).ok_or_else(|| "it is not a calendar date `YYYY-MM-DD`".to_owned())
+            is_date(text).then(|| DefaultValue::Date(text.clone())).ok_or_else(|| "it is not a calendar date `YYYY-MM-DD`".to_owned())
         }
         (ScalarType::Time, LiteralValue::String(text)) => {
-            time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned())
+            is_time(text).then(|| DefaultValue::Time(text.clone())).ok_or_else(|| "it is not a time of day `HH:MM:SS[.ffffff]`".to_owned())
         }
         // A string default is a plain decimal (docs/format.md §3.4): no exponent.
         (ScalarType::Numeric { .. }, LiteralValue::String(raw)) if raw.contains(['e', 'E']) => {
@@ -168,8 +172,8 @@ fn digits(text: &str, range: std::ops::Range<usize>) -> Option<u32> {
     if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
 }
 
-/// `YYYY-MM-DD`, a real calendar date.
-fn date(text: &str) -> bool {
+/// `YYYY-MM-DD`, a real calendar date (`2023-02-29` and `2023-02-31` are not).
+pub fn is_date(text: &str) -> bool {
     if text.len() != 10 || text.as_bytes()[4] != b'-' || text.as_bytes()[7] != b'-' {
         return false;
     }
@@ -187,8 +191,8 @@ fn date(text: &str) -> bool {
     year >= 1 && (1..=days_in_month).contains(&day)
 }
 
-/// `HH:MM:SS[.ffffff]`.
-fn time(text: &str) -> bool {
+/// `HH:MM:SS[.ffffff]`, a time of day (`24:00:00` is not; no leap seconds).
+pub fn is_time(text: &str) -> bool {
     let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
     if text.contains('.') && (fraction.is_empty() || fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit())) {
         return false;
@@ -201,8 +205,8 @@ fn time(text: &str) -> bool {
         && digits(clock, 6..8).is_some_and(|second| second < 60)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]`.
-fn datetime(text: &str) -> bool {
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]`, a real date and time of day.
+pub fn is_datetime(text: &str) -> bool {
     let Some((day, rest)) = text.split_once('T') else {
         return false;
     };
@@ -219,7 +223,7 @@ fn datetime(text: &str) -> bool {
             && digits(offset, 0..2).is_some_and(|hours| hours < 24)
             && digits(offset, 3..5).is_some_and(|minutes| minutes < 60)
     });
-    date(day) && time(clock) && offset_ok
+    is_date(day) && is_time(clock) && offset_ok
 }
 
 #[cfg(test)]
@@ -256,10 +260,10 @@ mod tests {
 
     #[test]
     fn dates_and_times_are_real() {
-        assert!(date("2024-02-29") && !date("2023-02-29") && !date("2024-13-01") && !date("24-01-01"));
-        assert!(time("23:59:59.123456") && !time("24:00:00") && !time("12:00") && !time("12:00:00."));
-        assert!(datetime("2024-01-01T00:00:00Z") && datetime("2024-01-01T00:00:00.5+05:30") && datetime("2024-01-01T00:00:00"));
-        assert!(!datetime("2024-01-01 00:00:00") && !datetime("2024-01-01T00:00:00+5:30"));
+        assert!(is_date("2024-02-29") && !is_date("2023-02-29") && !is_date("2023-02-31") && !is_date("2024-13-01") && !is_date("24-01-01"));
+        assert!(is_time("23:59:59.123456") && !is_time("24:00:00") && !is_time("12:00") && !is_time("12:00:00.") && !is_time("12:00:00.1234567"));
+        assert!(is_datetime("2024-01-01T00:00:00Z") && is_datetime("2024-01-01T00:00:00.5+05:30") && is_datetime("2024-01-01T00:00:00"));
+        assert!(!is_datetime("2024-01-01 00:00:00") && !is_datetime("2024-01-01T00:00:00+5:30") && !is_datetime("2023-02-31T00:00:00Z"));
         assert_eq!(interpret(&ScalarType::DateTime, &string("now")), Ok(DefaultValue::Now));
     }
 

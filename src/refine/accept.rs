@@ -3,14 +3,19 @@
 //! holds an invalid regular expression or an example that breaks its own constraints is
 //! rejected with a [`Rejection`] saying where and why; the rest is kept.
 //!
+//! Examples and bounds are judged by [`literal::interpret`], the function that judges
+//! defaults: one definition of a date, a time, a timestamp and a decimal.
+//!
 //! Invariant: applying an accepted refinement only adds descriptions, constraints and
-//! indexes to a schema that was already valid, so the result is valid too; callers
-//! compile nothing again, but the targets' own checks (the syntax check) still run.
+//! indexes. That is not proof the result is valid (an index can make a column break a
+//! key rule), so [`crate::generate`] runs every rule of `check` on it again and refuses
+//! a refinement that breaks one.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use super::document::{Advice, ColumnRefinement, IndexSuggestion, Refinement, TableRefinement};
+use crate::ir::literal::{self, DefaultValue, LiteralValue};
 use crate::ir::{Column, ColumnSource, Constraints, Example, ScalarType, Schema, samples};
 
 /// The longest description kept, in characters.
@@ -19,8 +24,6 @@ const MAX_DESCRIPTION: usize = 2_000;
 const MAX_PATTERN: usize = 500;
 /// The most examples kept per column.
 const MAX_EXAMPLES: usize = 5;
-/// Bounds of the generated API's integers (32-bit, as in every database).
-const INT_RANGE: (i64, i64) = (i32::MIN as i64, i32::MAX as i64);
 
 /// One item of the answer that was not applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,75 +259,43 @@ fn review_constraints(review: &mut Review, at: &str, subject: &str, column: &Col
     constraints
 }
 
-/// A bound as decimal text, checked against the column's type.
+/// A bound as the IR keeps it (decimal text), checked against the column's type by the
+/// same [`literal::interpret`] that checks defaults.
 fn bound(ty: &ScalarType, value: &serde_json::Number) -> Result<String, String> {
+    match literal::interpret(ty, &LiteralValue::Number(value.to_string())) {
+        Ok(DefaultValue::Integer(integer)) => Ok(integer.to_string()),
+        Ok(DefaultValue::Decimal(plain)) => Ok(plain),
+        Ok(_) => Ok(value.to_string()),
+        Err(reason) => Err(format!("{value} does not fit {}: {reason}", type_label(ty))),
+    }
+}
+
+/// The type as the format writes it, with its parameters, for messages.
+fn type_label(ty: &ScalarType) -> String {
     match ty {
-        ScalarType::Integer => match value.as_i64() {
-            Some(integer) if (INT_RANGE.0..=INT_RANGE.1).contains(&integer) => Ok(integer.to_string()),
-            Some(integer) => Err(format!("{integer} is outside the 32-bit range of an Integer column")),
-            None => Err(format!("{value} is not a whole number, and the column is an Integer")),
-        },
-        ScalarType::Numeric { precision, scale } => {
-            let text = value.to_string();
-            fits_numeric(&text, *precision, *scale).map(|()| text)
-        }
-        _ => value.as_f64().filter(|float| float.is_finite()).map(|_| value.to_string()).ok_or_else(|| format!("{value} is not a finite number")),
+        ScalarType::String { length } => format!("String({length})"),
+        ScalarType::Numeric { precision, scale } => format!("Numeric({precision}, {scale})"),
+        other => other.name().to_owned(),
     }
 }
 
-/// Whether decimal `text` fits NUMERIC(precision, scale).
-fn fits_numeric(text: &str, precision: u32, scale: u32) -> Result<(), String> {
-    let digits = text.trim_start_matches('-');
-    if digits.contains(['e', 'E']) {
-        return Err(format!("{text}: write the bound without an exponent"));
-    }
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let whole = whole.trim_start_matches('0');
-    let fraction = fraction.trim_end_matches('0');
-    let whole_len = u32::try_from(whole.len()).unwrap_or(u32::MAX);
-    let fraction_len = u32::try_from(fraction.len()).unwrap_or(u32::MAX);
-    if fraction_len > scale || whole_len > precision.saturating_sub(scale) {
-        return Err(format!("{text} does not fit Numeric({precision}, {scale})"));
-    }
-    Ok(())
-}
-
-/// An example value converted to the column's type.
+/// An example value converted to the column's type: [`literal::interpret`] decides, as
+/// for a default, so a refinement cannot bring in a value the document could not hold.
 fn example(ty: &ScalarType, value: &serde_json::Value) -> Result<Example, String> {
     use serde_json::Value;
-    match (ty, value) {
-        (ScalarType::Integer, Value::Number(number)) => match number.as_i64() {
-            Some(integer) if (INT_RANGE.0..=INT_RANGE.1).contains(&integer) => Ok(Example::Integer(integer)),
-            _ => Err("not a 32-bit whole number".to_owned()),
-        },
-        (ScalarType::Numeric { precision, scale }, Value::Number(number)) => {
-            let text = number.to_string();
-            fits_numeric(&text, *precision, *scale).map(|()| Example::Number(text))
-        }
-        (ScalarType::Numeric { precision, scale }, Value::String(text)) if text.parse::<f64>().is_ok() => {
-            fits_numeric(text, *precision, *scale).map(|()| Example::Number(text.clone()))
-        }
-        (ScalarType::Float, Value::Number(number)) => Ok(Example::Number(number.to_string())),
-        (ScalarType::String { length }, Value::String(text)) => {
-            if text.chars().count() > *length as usize {
-                Err(format!("longer than the column's {length} characters"))
-            } else {
-                Ok(Example::Text(text.clone()))
-            }
-        }
-        (ScalarType::Text, Value::String(text)) => Ok(Example::Text(text.clone())),
-        (ScalarType::Boolean, Value::Bool(flag)) => Ok(Example::Boolean(*flag)),
-        (ScalarType::Enum { values }, Value::String(text)) => {
-            if values.contains(text) {
-                Ok(Example::Text(text.clone()))
-            } else {
-                Err(format!("not one of the values {}", values.join(", ")))
-            }
-        }
-        (ScalarType::Date, Value::String(text)) if is_date(text) => Ok(Example::Text(text.clone())),
-        (ScalarType::Time, Value::String(text)) if is_time(text) => Ok(Example::Text(text.clone())),
-        (ScalarType::DateTime, Value::String(text)) if is_date_time(text) => Ok(Example::Text(text.clone())),
-        _ => Err(format!("not a value of a {} column", ty.name())),
+    let literal = match value {
+        Value::Bool(flag) => LiteralValue::Bool(*flag),
+        Value::Number(number) => LiteralValue::Number(number.to_string()),
+        Value::String(text) => LiteralValue::String(text.clone()),
+        Value::Null | Value::Array(_) | Value::Object(_) => return Err(format!("not a value of a {} column", ty.name())),
+    };
+    match literal::interpret(ty, &literal)? {
+        DefaultValue::Integer(integer) => Ok(Example::Integer(integer)),
+        DefaultValue::Decimal(plain) => Ok(Example::Number(plain)),
+        DefaultValue::Float(_) => Ok(Example::Number(value.to_string())),
+        DefaultValue::Boolean(flag) => Ok(Example::Boolean(flag)),
+        DefaultValue::Text(text) | DefaultValue::Date(text) | DefaultValue::Time(text) | DefaultValue::DateTime(text) => Ok(Example::Text(text)),
+        DefaultValue::Now => Err("`now` is a default, not a value a client sends".to_owned()),
     }
 }
 
@@ -358,30 +329,6 @@ fn satisfies(example: &Example, constraints: &Constraints, pattern: Option<&rege
         }
     }
     Ok(())
-}
-
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes.iter().enumerate().all(|(idx, byte)| if idx == 4 || idx == 7 { *byte == b'-' } else { byte.is_ascii_digit() })
-        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
-}
-
-fn is_time(text: &str) -> bool {
-    let (clock, _fraction) = text.split_once('.').unwrap_or((text, ""));
-    let bytes = clock.as_bytes();
-    bytes.len() == 8
-        && bytes.iter().enumerate().all(|(idx, byte)| if idx == 2 || idx == 5 { *byte == b':' } else { byte.is_ascii_digit() })
-        && clock[0..2].parse::<u32>().is_ok_and(|hour| hour < 24)
-        && clock[3..5].parse::<u32>().is_ok_and(|minute| minute < 60)
-        && clock[6..8].parse::<u32>().is_ok_and(|second| second < 60)
-}
-
-fn is_date_time(text: &str) -> bool {
-    let Some((date, rest)) = text.split_once('T') else { return false };
-    let clock_end = rest.find(['Z', '+', '-']).unwrap_or(rest.len());
-    is_date(date) && is_time(&rest[..clock_end])
 }
 
 fn review_advice(review: &mut Review, at: &str, schema: &Schema, advice: &Advice) {

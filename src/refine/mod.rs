@@ -6,8 +6,9 @@
 //! an escaped string or a checked constraint.
 //!
 //! Stages: [`prompt`] (messages from the schema) → [`provider::call`] (HTTP) →
-//! [`parse`] → [`accept::review`] → [`accept::apply`], run as one pass by [`run_with`]
-//! (used by `generate --refine` and `backbone serve`). The answer cache is an
+//! [`parse`] → [`accept::review`] → [`accept::apply`], run by [`crate::generate`]
+//! (for `generate --refine` and `backbone serve`), which then checks the refined model
+//! with every rule of `check` again. The answer cache is an
 //! [`AnswerCache`] the caller supplies, so caching to disk and saving stay the CLI's
 //! (only `cli` and `emit` touch files).
 
@@ -24,7 +25,7 @@ use sha2::{Digest, Sha256};
 pub use accept::{Rejection, Review, apply, review};
 pub use document::Refinement;
 use provider::LlmSettings;
-pub use run::{AnswerCache, Asked, Error, Event, LlmOptions, NoCache, Refined, ask, run_with, settings, settle};
+pub use run::{AnswerCache, Asked, Error, Event, LlmOptions, NoCache, Propose, Refined, ask, settings, settle};
 
 use crate::ir::{ScalarType, Schema};
 

@@ -1,7 +1,8 @@
-//! The whole refine pass for one schema, shared by `generate --refine` and `backbone
-//! serve`: settings from options ([`settings`]), then prompt → answer cache or
-//! [`provider::call`] → [`parse`](super::parse) → [`review`](super::review) →
-//! [`apply`](super::apply) ([`run_with`]).
+//! The refine pass for one schema: settings from options ([`settings`]), then prompt →
+//! answer cache or [`provider::call`] → [`parse`](super::parse) ([`ask`], behind
+//! [`Propose`]) → [`review`](super::review) → [`apply`](super::apply) ([`settle`]).
+//! [`crate::generate`] runs it between compiling and checking again, for `generate
+//! --refine` and `backbone serve` alike.
 //!
 //! Invariant: no file I/O and no printing here. The cache is an [`AnswerCache`] the
 //! caller supplies (the CLI's is a directory, the daemon keeps none), and what happens
@@ -182,6 +183,21 @@ pub fn ask(settings: &LlmSettings, schema: &Schema, cache: &mut dyn AnswerCache,
     Ok(Asked { refinement, answer: Some(answer), elapsed })
 }
 
+/// Where a refinement comes from once the document has compiled: the provider, asked
+/// through the caller's cache and observer ([`ask`] with the CLI's directory cache and
+/// progress lines, or the daemon's metrics). [`crate::generate`] calls it with the
+/// valid schema; any `Fn(&Schema) -> Result<Asked, Error>` is one.
+pub trait Propose {
+    /// Asks for a refinement of `schema` (parsed, not yet reviewed).
+    fn propose(&self, schema: &Schema) -> Result<Asked, Error>;
+}
+
+impl<F: Fn(&Schema) -> Result<Asked, Error>> Propose for F {
+    fn propose(&self, schema: &Schema) -> Result<Asked, Error> {
+        self(schema)
+    }
+}
+
 /// A reviewed refinement applied to a schema.
 #[derive(Debug, Clone)]
 pub struct Refined {
@@ -198,11 +214,4 @@ pub fn settle(schema: &Schema, proposal: &Refinement) -> Result<Refined, String>
     let saved = serde_json::to_string_pretty(&review.accepted).map_err(|error| error.to_string())? + "\n";
     let schema = super::apply(schema, &review.accepted);
     Ok(Refined { schema, review, saved })
-}
-
-/// The whole pass: [`ask`] then [`settle`].
-pub fn run_with(settings: &LlmSettings, schema: &Schema, cache: &mut dyn AnswerCache, observe: &mut dyn FnMut(Event<'_>)) -> Result<(Refined, Asked), Error> {
-    let asked = ask(settings, schema, cache, observe)?;
-    let refined = settle(schema, &asked.refinement).map_err(|message| Error::Answer { message, answer: asked.answer.clone().map(Box::new) })?;
-    Ok((refined, asked))
 }

@@ -1,6 +1,8 @@
 //! The API handlers: validate, generate, token and status. They call the same
-//! [`crate::compile`] and the same JSON renderer as `backbone validate --format json`.
+//! [`crate::compile`] and the same JSON renderer as `backbone validate --format json`,
+//! and the same [`crate::generate`] as `backbone generate`.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -21,6 +23,7 @@ use super::layers::Identity;
 use super::state::AppState;
 use crate::diagnostics::render::{FileReport, file_report, json as render_json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::generate::{Fault, GenerateOptions, Outcome, RefinementPass, RefinementSource};
 use crate::ir::Schema;
 use crate::refine;
 use crate::refine::provider::LlmSettings;
@@ -81,18 +84,16 @@ fn limit_report(message: String, help: &str) -> FileReport {
     file_report(&Source::new(SOURCE_NAME, ""), &diagnostics)
 }
 
-/// Compiles `body`, unless it holds more JSON values than `max_values` (then only the
-/// limit is reported, and the document is rejected).
-fn compile_body(body: &Bytes, options: &crate::CompileOptions, max_values: usize) -> Result<(Source, crate::Compilation), FileReport> {
+/// The body as a source, unless it holds more JSON values than `max_values` (then only
+/// the limit is reported, and the document is rejected).
+fn body_source(body: &Bytes, max_values: usize) -> Result<Source, FileReport> {
     if json_values_over(body, max_values) {
         return Err(limit_report(
             format!("the document holds more than the limit of {max_values} JSON values"),
             "split the document, or raise the limit (max_json_values)",
         ));
     }
-    let source = Source::from_bytes(SOURCE_NAME, body.to_vec());
-    let compilation = crate::compile(&source, options);
-    Ok((source, compilation))
+    Ok(Source::from_bytes(SOURCE_NAME, body.to_vec()))
 }
 
 /// The answer to a document over the schema size limit, counted as a rejection.
@@ -153,10 +154,11 @@ pub async fn validate(State(state): State<Arc<AppState>>, body: Result<Bytes, By
     let (status, report, outcome) = state
         .pool
         .run(&state.metrics, move || {
-            let (source, compilation) = match compile_body(&body, &options, max_values) {
-                Ok(compiled) => compiled,
+            let source = match body_source(&body, max_values) {
+                Ok(source) => source,
                 Err(report) => return (StatusCode::UNPROCESSABLE_ENTITY, report, "rejected"),
             };
+            let compilation = crate::compile(&source, &options);
             let report = file_report(&source, &compilation.diagnostics);
             if rejected(&compilation) {
                 (StatusCode::UNPROCESSABLE_ENTITY, report, "rejected")
@@ -179,8 +181,9 @@ struct JsonFile {
     content: String,
 }
 
-/// What a generation produced.
+/// What a generation produced, for the response.
 enum Generated {
+    /// The document is invalid, or the refinement breaks a rule: the diagnostics.
     Invalid(FileReport),
     Project {
         files: Vec<JsonFile>,
@@ -188,7 +191,8 @@ enum Generated {
         lines: usize,
         refine: Option<RefineReport>,
     },
-    Fault(String),
+    /// backbone's bug (a template failed, or the Python does not verify).
+    Fault(Fault),
     /// The refine pass failed (the provider, or its answer).
     RefineFailed(refine::Error),
 }
@@ -223,86 +227,67 @@ struct LlmCall {
     outcome: &'static str,
     input_tokens: u64,
     output_tokens: u64,
+    attempts: u32,
     elapsed: Duration,
 }
 
-/// Runs the refine pass on `schema` (no answer cache: each request asks the provider).
-fn refine_schema(settings: &LlmSettings, schema: &Schema) -> (Result<(refine::Refined, RefineReport), refine::Error>, LlmCall) {
+/// Asks the provider (no answer cache: each request asks), noting the call for the metrics.
+fn ask(settings: &LlmSettings, schema: &Schema, call: &Cell<Option<LlmCall>>) -> Result<refine::Asked, refine::Error> {
     let started = Instant::now();
-    let outcome = refine::run_with(settings, schema, &mut refine::NoCache, &mut |_| {});
-    let mut call = LlmCall { outcome: "ok", input_tokens: 0, output_tokens: 0, elapsed: started.elapsed() };
-    let result = match outcome {
-        Ok((refined, asked)) => {
-            // Never from a cache here (the daemon keeps none), so there is always an answer.
-            let (input_tokens, output_tokens, attempts) =
-                asked.answer.as_ref().map_or((0, 0, 0), |answer| (answer.input_tokens, answer.output_tokens, answer.attempts));
-            call.input_tokens = input_tokens;
-            call.output_tokens = output_tokens;
-            call.elapsed = asked.elapsed;
-            let report = RefineReport {
-                accepted: refined.review.accepted.clone(),
-                rejected: refined
-                    .review
-                    .rejected
-                    .iter()
-                    .map(|rejection| RejectedItem { at: rejection.at.clone(), subject: rejection.subject.clone(), message: rejection.message.clone() })
-                    .collect(),
-                usage: Usage { provider: settings.provider.name(), model: settings.model.clone(), input_tokens, output_tokens, attempts },
-            };
-            Ok((refined, report))
-        }
-        Err(error) => {
-            match &error {
-                refine::Error::Call(_) => call.outcome = "error",
-                refine::Error::Answer { answer, .. } => {
-                    call.outcome = "invalid";
-                    if let Some(answer) = answer {
-                        call.input_tokens = answer.input_tokens;
-                        call.output_tokens = answer.output_tokens;
-                    }
-                }
-            }
-            Err(error)
-        }
+    let asked = refine::ask(settings, schema, &mut refine::NoCache, &mut |_| {});
+    let (outcome, answer) = match &asked {
+        // Never from a cache here (the daemon keeps none), so there is always an answer.
+        Ok(asked) => ("ok", asked.answer.as_ref()),
+        Err(refine::Error::Call(_)) => ("error", None),
+        Err(refine::Error::Answer { answer, .. }) => ("invalid", answer.as_deref()),
     };
-    (result, call)
+    let (input_tokens, output_tokens, attempts) = answer.map_or((0, 0, 0), |answer| (answer.input_tokens, answer.output_tokens, answer.attempts));
+    let elapsed = asked.as_ref().map_or_else(|_| started.elapsed(), |asked| asked.elapsed);
+    call.set(Some(LlmCall { outcome, input_tokens, output_tokens, attempts, elapsed }));
+    asked
 }
 
+fn refine_report(settings: &LlmSettings, pass: &RefinementPass, call: Option<&LlmCall>) -> RefineReport {
+    let review = &pass.review;
+    let (input_tokens, output_tokens, attempts) = call.map_or((0, 0, 0), |call| (call.input_tokens, call.output_tokens, call.attempts));
+    RefineReport {
+        accepted: review.accepted.clone(),
+        rejected: review
+            .rejected
+            .iter()
+            .map(|rejection| RejectedItem { at: rejection.at.clone(), subject: rejection.subject.clone(), message: rejection.message.clone() })
+            .collect(),
+        usage: Usage { provider: settings.provider.name(), model: settings.model.clone(), input_tokens, output_tokens, attempts },
+    }
+}
+
+/// [`crate::generate`] on the body: the one generation path, as `backbone generate` runs it.
 fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: usize, llm: Option<&LlmSettings>) -> (Generated, Option<LlmCall>) {
-    let (source, compilation) = match compile_body(body, options, max_values) {
-        Ok(compiled) => compiled,
+    let source = match body_source(body, max_values) {
+        Ok(source) => source,
         Err(report) => return (Generated::Invalid(report), None),
     };
-    let Some((schema, order)) = compilation.valid_schema() else {
-        return (Generated::Invalid(file_report(&source, &compilation.diagnostics)), None);
-    };
-    let tables = schema.tables().count();
-    let (refined, call) = match llm {
-        Some(settings) => {
-            let (result, call) = refine_schema(settings, schema);
-            match result {
-                Ok(refined) => (Some(refined), Some(call)),
-                Err(error) => return (Generated::RefineFailed(error), Some(call)),
-            }
+    let call = Cell::new(None);
+    let noted = &call;
+    let proposer = llm.map(|settings| move |schema: &Schema| ask(settings, schema, noted));
+    let refinement = proposer.as_ref().map_or(RefinementSource::None, |proposer| RefinementSource::Ask(proposer));
+    let generation = crate::generate(&source, &GenerateOptions { compile: *options, refinement, ..GenerateOptions::default() });
+    let call = call.take();
+    let generated = match generation.outcome {
+        Outcome::Invalid | Outcome::RefinementRejected(_) => Generated::Invalid(file_report(&source, &generation.diagnostics)),
+        Outcome::RefineFailed(error) => Generated::RefineFailed(error),
+        Outcome::Fault(fault) => Generated::Fault(fault),
+        Outcome::Generated(project) => {
+            let refine = match (llm, &project.refinement) {
+                (Some(settings), Some(pass)) => Some(refine_report(settings, pass, call.as_ref())),
+                _ => None,
+            };
+            let files: Vec<JsonFile> = project.files.iter().map(|(path, file)| JsonFile { path: path.clone(), content: file.contents.clone() }).collect();
+            let lines = files.iter().map(|file| file.content.lines().count()).sum();
+            Generated::Project { files, tables: project.tables, lines, refine }
         }
-        None => (None, None),
     };
-    let schema = refined.as_ref().map_or(schema, |(refined, _)| &refined.schema);
-    let mut files = crate::target::python::render(schema, order);
-    let refine = refined.map(|(refined, report)| {
-        files.generated(crate::emit::REFINEMENTS_PATH, refined.saved);
-        report
-    });
-    let faults = crate::target::python::verify::check(&files);
-    if let Some(fault) = faults.first() {
-        return (
-            Generated::Fault(format!("generated {} does not parse or breaks a scope rule at {}:{}: {}", fault.path, fault.line, fault.column, fault.message)),
-            call,
-        );
-    }
-    let files: Vec<JsonFile> = files.iter().map(|(path, file)| JsonFile { path: path.clone(), content: file.contents.clone() }).collect();
-    let lines = files.iter().map(|file| file.content.lines().count()).sum();
-    (Generated::Project { files, tables, lines, refine }, call)
+    (generated, call)
 }
 
 /// Feeds the `backbone_llm_*` metrics with one provider call.
@@ -407,9 +392,9 @@ pub async fn generate(
             metrics.generation_runs.with_label_values(&["invalid"]).inc();
             Ok(report_response(StatusCode::UNPROCESSABLE_ENTITY, &report))
         }
-        (Generated::Fault(detail), _) => {
+        (Generated::Fault(fault), _) => {
             metrics.generation_runs.with_label_values(&["error"]).inc();
-            Err(ApiError::Internal(detail))
+            Err(ApiError::GenerationFault(fault.to_string()))
         }
         (Generated::RefineFailed(error), _) => {
             metrics.generation_runs.with_label_values(&["error"]).inc();

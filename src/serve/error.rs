@@ -26,6 +26,10 @@ pub enum ApiError {
     BadGateway { code: &'static str, message: String },
     /// 500; the detail is logged, never sent.
     Internal(String),
+    /// 500: generation hit a bug in backbone (a template failed, or the generated Python
+    /// does not verify). The detail names backbone's own files, not the client's data, so
+    /// it is sent as well as logged, for the bug report.
+    GenerationFault(String),
 }
 
 impl IntoResponse for ApiError {
@@ -53,6 +57,17 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            Self::GenerationFault(detail) => {
+                tracing::error!(detail = %detail, "generation fault");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "generation_fault",
+                    format!(
+                        "internal error in backbone: {detail}; nothing was generated. This is a bug, please report it with the request id and the document"
+                    ),
+                    None,
+                )
+            }
         };
         let mut response = (status, Json(json!({"error": code, "message": message}))).into_response();
         if let Some(seconds) = retry_after {
@@ -62,5 +77,21 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer, ApiKey"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_generation_fault_is_a_500_that_names_it() {
+        let response = ApiError::GenerationFault("the template of app/main.py failed to render: an error".to_owned()).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("the body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["error"], "generation_fault");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("app/main.py failed to render") && message.contains("nothing was generated"), "{message}");
     }
 }

@@ -49,7 +49,7 @@ fn generated_names() -> BTreeSet<String> {
         let source = Source::new(example, std::fs::read_to_string(example).expect("readable example"));
         let compilation = compile(&source, &CompileOptions::default());
         let (schema, order) = compilation.valid_schema().expect("valid example");
-        for (path, file) in python::render(schema, order).iter() {
+        for (path, file) in python::render(schema, order).expect("the templates render").iter() {
             if python::verify::is_python(path) {
                 let parsed = ruff_python_parser::parse_module(&file.contents).expect("generated Python parses");
                 names.extend(python::scopes::names(parsed.syntax()));

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::RenderError;
 use super::api::ApiView;
 use super::tests::{OnParentDelete, TestModuleView};
 use super::view::{MigrationView, ModelView, ProjectView};
@@ -88,50 +89,82 @@ struct MigrationFile<'a> {
     migration: &'a MigrationView,
 }
 
-/// Renders a template; a failure is a bug in a template, reported in the file itself
-/// so that the Python parse check and the tests catch it.
-fn text(template: &impl Template) -> String {
+/// Renders a template into `path`; a failure is a bug in a template, returned as a
+/// [`RenderError`] so that nothing is written (a file holding the error would be
+/// written like any other and fail only when run).
+fn add(files: &mut FileSet, path: impl Into<String>, template: &impl Template) -> Result<(), RenderError> {
+    let path = path.into();
     match template.render() {
         Ok(mut rendered) => {
             if !rendered.ends_with('\n') {
                 rendered.push('\n');
             }
-            rendered
+            files.generated(path, rendered);
+            Ok(())
         }
-        Err(error) => format!("raise RuntimeError(\"backbone template error: {}\")\n", error.to_string().escape_default()),
+        Err(error) => Err(RenderError { path, message: error.to_string() }),
     }
 }
 
-pub(super) fn render(project: &ProjectView) -> FileSet {
+pub(super) fn render(project: &ProjectView) -> Result<FileSet, RenderError> {
     let mut files = FileSet::new();
-    files.generated("pyproject.toml", text(&PyprojectFile { project }));
-    files.generated("README.md", text(&ReadmeFile { project }));
-    files.generated("Dockerfile", text(&DockerFile { project }));
-    files.generated("compose.yaml", text(&ComposeFile { project }));
-    files.generated(".env.example", text(&EnvExampleFile { project }));
-    files.generated(".github/workflows/ci.yml", text(&CiWorkflowFile { project }));
-    files.generated("app/__init__.py", text(&PackageFile { project }));
-    files.generated("app/config.py", text(&ConfigFile { project }));
-    files.generated("app/main.py", text(&MainFile { project }));
-    files.generated("app/models/__init__.py", text(&ModelsPackageFile { project }));
+    add(&mut files, "pyproject.toml", &PyprojectFile { project })?;
+    add(&mut files, "README.md", &ReadmeFile { project })?;
+    add(&mut files, "Dockerfile", &DockerFile { project })?;
+    add(&mut files, "compose.yaml", &ComposeFile { project })?;
+    add(&mut files, ".env.example", &EnvExampleFile { project })?;
+    add(&mut files, ".github/workflows/ci.yml", &CiWorkflowFile { project })?;
+    add(&mut files, "app/__init__.py", &PackageFile { project })?;
+    add(&mut files, "app/config.py", &ConfigFile { project })?;
+    add(&mut files, "app/main.py", &MainFile { project })?;
+    add(&mut files, "app/models/__init__.py", &ModelsPackageFile { project })?;
     for model in &project.models {
-        files.generated(format!("app/models/{}.py", model.module), text(&ModelFile { model }));
+        add(&mut files, format!("app/models/{}.py", model.module), &ModelFile { model })?;
     }
-    files.generated("app/errors.py", text(&ErrorsFile { project }));
-    files.generated("app/routes/__init__.py", text(&RoutesPackageFile { project }));
-    files.generated("tests/factories.py", text(&FactoriesFile { project }));
+    add(&mut files, "app/errors.py", &ErrorsFile { project })?;
+    add(&mut files, "app/routes/__init__.py", &RoutesPackageFile { project })?;
+    add(&mut files, "tests/factories.py", &FactoriesFile { project })?;
     for test in &project.tests {
-        files.generated(format!("tests/test_{}.py", test.module), text(&TestFile { test }));
+        add(&mut files, format!("tests/test_{}.py", test.module), &TestFile { test })?;
     }
     for api in &project.apis {
-        files.generated(format!("app/schemas/{}.py", api.module), text(&SchemaFile { api }));
-        files.generated(format!("app/routes/{}.py", api.module), text(&RouterFile { api }));
+        add(&mut files, format!("app/schemas/{}.py", api.module), &SchemaFile { api })?;
+        add(&mut files, format!("app/routes/{}.py", api.module), &RouterFile { api })?;
     }
     for (path, contents) in STATIC_FILES {
         files.generated(path, contents.to_owned());
     }
     // Created once for the user's own code; never overwritten (see `emit`).
     files.user_owned("app/extensions.py", include_str!("../../../templates/python/app/extensions.py").to_owned());
-    files.generated("migrations/versions/0001_initial.py", text(&MigrationFile { migration: &project.migration }));
-    files
+    add(&mut files, "migrations/versions/0001_initial.py", &MigrationFile { migration: &project.migration })?;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value whose `Display` fails, as a broken filter or view value would.
+    struct Broken;
+
+    impl std::fmt::Display for Broken {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            Err(std::fmt::Error)
+        }
+    }
+
+    #[derive(Template)]
+    #[template(source = "x = {{ value }}", ext = "txt")]
+    struct BrokenFile {
+        value: Broken,
+    }
+
+    #[test]
+    fn a_template_that_fails_is_an_error_not_a_file() {
+        let mut files = FileSet::new();
+        let error = add(&mut files, "app/broken.py", &BrokenFile { value: Broken }).expect_err("the template fails");
+        assert_eq!(error.path, "app/broken.py");
+        assert!(files.is_empty(), "nothing is added for a failed template");
+        assert!(error.to_string().starts_with("the template of app/broken.py failed to render"), "{error}");
+    }
 }

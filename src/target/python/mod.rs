@@ -17,19 +17,37 @@ pub mod verify;
 pub mod view;
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use crate::ir::Schema;
 use crate::ir::names::ClassName;
 use crate::order::BuildOrder;
 use crate::target::FileSet;
 
+/// A template that failed to render: a bug in backbone, never a problem with the schema.
+/// Generation stops there and nothing is written (exit 2, or 500 from `serve`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    /// The file whose template failed.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the template of {} failed to render: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
 /// Renders the whole project for a valid schema.
-pub fn render(schema: &Schema, order: &BuildOrder) -> FileSet {
+pub fn render(schema: &Schema, order: &BuildOrder) -> Result<FileSet, RenderError> {
     let renamed = safe_class_names(schema);
     let project = view::ProjectView::new(renamed.as_ref().unwrap_or(schema), order);
-    let mut files = files::render(&project);
+    let mut files = files::render(&project)?;
     format(&mut files);
-    files
+    Ok(files)
 }
 
 /// Lays out, with Ruff's own formatter (Python 3.11, ruff's defaults), every generated
