@@ -28,7 +28,7 @@ fn unformatted(text: &str) -> Vec<String> {
     let (schema, order) = compilation.valid_schema().expect("a valid document");
     let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
     let mut faults = Vec::new();
-    for (path, file) in python::render(schema, order).iter() {
+    for (path, file) in python::render(schema, order).expect("the templates render").iter() {
         if !python::verify::is_python(path) {
             continue;
         }
