@@ -44,6 +44,8 @@ pub struct ProjectView {
     pub database_name: String,
     /// The row the README's walk-through creates and reads back.
     pub example_row: Option<super::project::ExampleRow>,
+    /// The write-only columns, as `table.column`, for the README.
+    pub write_only_columns: Vec<String>,
     pub models: Vec<ModelView>,
     /// The schemas and router of every table, in module order.
     pub apis: Vec<super::api::ApiView>,
@@ -135,6 +137,11 @@ impl ProjectView {
             database,
             database_name: super::project::database_name(&schema.project_name),
             example_row: super::project::example_row(schema, order),
+            write_only_columns: schema
+                .tables
+                .iter()
+                .flat_map(|table| table.columns.iter().filter(|column| column.write_only).map(move |column| format!("`{}.{}`", table.name, column.name)))
+                .collect(),
             models,
             routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
             apis,
