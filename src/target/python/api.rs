@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::imports::ImportSet;
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr};
 use super::scalar::{self, Facts, PyName};
@@ -34,8 +35,8 @@ pub struct ApiView {
     pub soft_delete: bool,
     /// Module-level `Literal[…]` aliases of the enum columns, laid out.
     pub enum_aliases: Vec<String>,
-    /// The router's `from app… import …` block, sorted by module as isort wants it.
-    pub first_party_imports: String,
+    /// The router's import block, from the names it uses.
+    pub router_imports: String,
     /// The signatures (`def …:`) of the five routes, laid out.
     pub list_signature: String,
     pub create_signature: String,
@@ -45,8 +46,6 @@ pub struct ApiView {
     /// `row = crud.get_or_404(…)` and `return crud.get_or_404(…)`, laid out.
     pub fetch_row: String,
     pub return_row: String,
-    /// `import datetime` / `import decimal` when the key's types need them.
-    pub router_stdlib: Vec<String>,
     /// The many-to-many link routes (`/{key}/{relation}[/{other key}]`).
     pub links: Vec<LinkView>,
 }
@@ -160,29 +159,27 @@ pub(super) fn api(py: &PySchema<'_>, table_id: TableId) -> ApiView {
     ApiView {
         module: PyIdent::clone(&py.modules[table_id.0]),
         enum_aliases,
-        first_party_imports: {
-            let mut import_lines: Vec<(String, String)> = link_imports;
-            import_lines.push(("app".to_owned(), "from app import crud".to_owned()));
-            if !key_imports.types.is_empty() {
-                let types: Vec<&str> = key_imports.types.iter().copied().collect();
-                import_lines.push(("app.types".to_owned(), layout::import("app.types", &types)));
+        router_imports: {
+            let mut imports = key_imports.stdlib.clone();
+            imports.module("typing").module("fastapi").name("app", "crud").name("app.deps", "SessionDep");
+            imports.extend(link_imports);
+            for name in &key_imports.types {
+                imports.name("app.types", *name);
             }
             if table.options.use_soft_delete {
-                import_lines.push(("app.db".to_owned(), layout::import("app.db", &["utcnow"])));
+                imports.name("app.db", "utcnow");
             }
-            import_lines.push(("app.deps".to_owned(), layout::import("app.deps", &["SessionDep"])));
-            import_lines.push((format!("app.models.{module}"), layout::import(&format!("app.models.{module}"), &[class])));
-            let schema_module = format!("app.schemas.{module}");
-            import_lines.push((schema_module.clone(), layout::import(&schema_module, &schema_names.iter().map(String::as_str).collect::<Vec<_>>())));
-            import_lines.sort();
-            import_lines.into_iter().map(|(_, line)| line).collect::<Vec<_>>().join("\n")
+            imports.name(format!("app.models.{module}"), class);
+            for name in &schema_names {
+                imports.name(format!("app.schemas.{module}"), name.as_str());
+            }
+            imports.render(0)
         },
         list_signature: signature(&handlers.list, vec![Expr::atom(format!("query: typing.Annotated[{class}Query, fastapi.Query()]"))], "dict[str, typing.Any]"),
         create_signature: signature(&handlers.create, vec![Expr::atom(format!("body: {class}Create"))], class),
         read_signature: signature(&handlers.read, key_parameters.clone(), class),
         update_signature: signature(&handlers.update, with_body, class),
         delete_signature: signature(&handlers.delete, key_parameters, "fastapi.Response"),
-        router_stdlib: key_imports.stdlib.iter().cloned().collect(),
         links,
         fetch_row: layout::layout(4, "row = ", &lookup, ""),
         return_row: layout::layout(4, "return ", &lookup, ""),
@@ -305,23 +302,22 @@ fn links(
     key_path: &str,
     handlers: &HandlerNames,
     imports: &mut Imports,
-) -> (Vec<LinkView>, Vec<(String, String)>) {
+) -> (Vec<LinkView>, ImportSet) {
     let schema = py.schema;
     let mut links = Vec::new();
-    let mut link_imports = BTreeSet::new();
+    let mut link_imports = ImportSet::default();
     for relation in schema.relations_of(table_id) {
         let Some(association) = relation.association.filter(|_| !relation.read_only) else { continue };
         let Some(attr) = py.relation_attr(table_id, relation.name.as_str()).cloned() else { continue };
         let target = schema.table(relation.target);
         let target_class = target.class_name.to_string();
         let target_module = &py.modules[relation.target.0];
-        link_imports.insert((format!("app.models.{target_module}"), layout::import(&format!("app.models.{target_module}"), &[target_class.as_str()])));
+        link_imports.name(format!("app.models.{target_module}"), target_class.as_str());
         // Links are rows of the association table, written through its own model: the
         // many-to-many attribute only reads.
         let association_class = schema.table(association.table).class_name.to_string();
         let association_module = &py.modules[association.table.0];
-        link_imports
-            .insert((format!("app.models.{association_module}"), layout::import(&format!("app.models.{association_module}"), &[association_class.as_str()])));
+        link_imports.name(format!("app.models.{association_module}"), association_class.as_str());
         let mut link_args = vec![Expr::atom("session"), Expr::atom(association_class.clone())];
         for (column, side) in [(association.owner_column, "row"), (association.target_column, "other")] {
             let Some(key) = &schema.table(association.table).column(column).foreign_key else { continue };
@@ -329,10 +325,7 @@ fn links(
             link_args.push(Expr::atom(format!("{}={side}.{referenced}", py.column_attr(association.table, column.0))));
         }
         let link_call = |verb: &str| layout::layout(4, "", &Expr::call(format!("crud.{verb}"), link_args.clone()), "");
-        link_imports.insert((
-            format!("app.schemas.{target_module}"),
-            layout::import(&format!("app.schemas.{target_module}"), &[format!("{target_class}Read").as_str()]),
-        ));
+        link_imports.name(format!("app.schemas.{target_module}"), format!("{target_class}Read"));
         let other: Vec<(String, Expr)> = target
             .primary_key()
             .map(|(column_id, column)| (format!("other_{}", py.column_attr(relation.target, column_id.0)), path_type(column, imports)))
@@ -372,7 +365,7 @@ fn links(
             target_class,
         });
     }
-    (links, link_imports.into_iter().collect())
+    (links, link_imports)
 }
 
 /// `@router.<method>(<path>, <args>)`, laid out.
@@ -424,7 +417,7 @@ fn create_field(attr: &PyIdent, column: &Column, input: &str, extra: &[Expr], im
 /// The imports a schemas module needs, and the enum aliases it defines.
 #[derive(Default)]
 struct Imports {
-    stdlib: BTreeSet<String>,
+    stdlib: ImportSet,
     pydantic: BTreeSet<&'static str>,
     types: BTreeSet<&'static str>,
     literal: bool,
@@ -440,7 +433,7 @@ impl Imports {
     /// column's alias when it has one.
     fn type_text(&mut self, name: PyName<'_>) -> String {
         if let Some(module) = name.stdlib_module() {
-            self.stdlib.insert(format!("import {module}"));
+            self.stdlib.module(module);
         }
         match name {
             PyName::Builtin(text) | PyName::Stdlib { name: text, .. } => text.to_owned(),
@@ -456,34 +449,23 @@ impl Imports {
     }
 
     fn schema_block(&self) -> String {
-        let mut stdlib = self.stdlib.clone();
-        let mut typing = Vec::new();
+        let mut imports = self.stdlib.clone();
+        for name in ["BaseModel", "ConfigDict", "Field"].into_iter().chain(self.pydantic.iter().copied()) {
+            imports.name("pydantic", name);
+        }
         if self.validator {
-            typing.push("Self");
+            imports.name("typing", "Self").name("pydantic", "model_validator");
         }
         if self.literal {
-            typing.push("Literal");
+            imports.name("typing", "Literal");
         }
-        typing.sort_unstable();
-        if !typing.is_empty() {
-            stdlib.insert(format!("from typing import {}", typing.join(", ")));
-        }
-        let (plain, from): (Vec<String>, Vec<String>) = stdlib.into_iter().partition(|line| line.starts_with("import "));
-        let mut pydantic: BTreeSet<&str> = self.pydantic.clone();
-        pydantic.extend(["BaseModel", "ConfigDict", "Field"]);
-        if self.validator {
-            pydantic.insert("model_validator");
-        }
-        let pydantic = format!("from pydantic import {}", pydantic.into_iter().collect::<Vec<_>>().join(", "));
-        let mut first_party = Vec::new();
         if self.utcnow {
-            first_party.push("from app.db import utcnow".to_owned());
+            imports.name("app.db", "utcnow");
         }
-        if !self.types.is_empty() {
-            first_party.push(layout::import("app.types", &self.types.iter().copied().collect::<Vec<_>>()));
+        for name in &self.types {
+            imports.name("app.types", *name);
         }
-        let sections = [plain.into_iter().chain(from).collect::<Vec<_>>().join("\n"), pydantic, first_party.join("\n")];
-        sections.into_iter().filter(|section| !section.is_empty()).collect::<Vec<_>>().join("\n\n")
+        imports.render(0)
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod api;
 mod files;
+mod imports;
 pub mod layout;
 pub mod names;
 mod project;

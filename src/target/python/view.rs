@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use super::imports::ImportSet;
 use super::layout::{self, Expr};
 use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
 use super::scalar::{self, Facts, SqlType};
@@ -220,7 +221,7 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         let attr = py.column_attr(table_id, column_idx);
         let model_type = scalar::row(&column.ty, Facts::default()).model;
         if let Some(module) = model_type.stdlib_module() {
-            uses.stdlib.insert(format!("import {module}"));
+            uses.stdlib.module(module);
         }
         let mut py_type = model_type.text().unwrap_or("str").to_owned();
         if column.nullable {
@@ -230,13 +231,15 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         let args = definition.mapped_column_args(&mut uses);
         attributes.push(layout::layout(4, &format!("{attr}: orm.Mapped[{py_type}] = "), &Expr::call("orm.mapped_column", args), ""));
     }
-    let mut type_checking = BTreeSet::new();
+    // The classes the relationships name, for annotations only: imported under
+    // TYPE_CHECKING, as the models import one another.
+    let mut type_checking = ImportSet::default();
     for relation in schema.relations_of(table_id) {
         let Some(attr) = py.relation_attr(table_id, relation.name.as_str()) else { continue };
         let target = schema.table(relation.target);
         let class = target.class_name.as_str();
         if relation.target != table_id {
-            type_checking.insert(layout::import_at(4, &format!("app.models.{}", py.modules[relation.target.0]), &[class]));
+            type_checking.name(format!("app.models.{}", py.modules[relation.target.0]), class);
         }
         let back = py.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
         let mut args = vec![format!("back_populates={}", PyStr::new(back))];
@@ -270,25 +273,21 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         }
         attributes.push(layout::call(4, &format!("{attr}: orm.Mapped[{annotation}] = orm.relationship"), &args, ""));
     }
-    let mut db_names = vec!["Base"];
-    db_names.extend(uses.db.iter().copied());
-    if !type_checking.is_empty() {
-        uses.stdlib.insert("from typing import TYPE_CHECKING".to_owned());
-    }
-    let mut third_party = Vec::new();
+    let mut import_set = uses.stdlib;
     if uses.sa {
-        third_party.push("import sqlalchemy as sa".to_owned());
+        import_set.module_as("sqlalchemy", "sa");
     }
-    third_party.push("from sqlalchemy import orm".to_owned());
-    let mut sections = vec![sorted_imports(uses.stdlib), third_party.join("\n"), format!("from app.db import {}", db_names.join(", "))];
-    sections.retain(|section| !section.is_empty());
-    let mut imports = sections.join("\n\n");
+    import_set.name("sqlalchemy", "orm").name("app.db", "Base");
+    for name in uses.db {
+        import_set.name("app.db", name);
+    }
     if !type_checking.is_empty() {
-        imports.push_str("\n\nif TYPE_CHECKING:");
-        for line in type_checking {
-            imports.push('\n');
-            imports.push_str(&line);
-        }
+        import_set.name("typing", "TYPE_CHECKING");
+    }
+    let mut imports = import_set.render(0);
+    if !type_checking.is_empty() {
+        imports.push_str("\n\nif TYPE_CHECKING:\n");
+        imports.push_str(&type_checking.render(4));
     }
     ModelView {
         module: py.modules[table_id.0].clone(),
@@ -312,8 +311,8 @@ pub(super) struct Uses {
     /// Names from `app.db`: its column types and `utcnow`. Sorted as isort sorts
     /// them: classes (`LongText`) before functions (`utcnow`).
     pub(super) db: BTreeSet<&'static str>,
-    /// Standard-library import lines (`import datetime`).
-    pub(super) stdlib: BTreeSet<String>,
+    /// Standard-library imports (`import datetime`).
+    pub(super) stdlib: ImportSet,
 }
 
 impl Uses {
@@ -332,12 +331,6 @@ impl Uses {
         self.db.insert(name);
         Expr::Atom(format!("{name}({arguments})"))
     }
-}
-
-/// One isort section: `import x` lines first, then `from x import y`, each sorted.
-fn sorted_imports(lines: BTreeSet<String>) -> String {
-    let (plain, from): (Vec<String>, Vec<String>) = lines.into_iter().partition(|line| line.starts_with("import "));
-    plain.into_iter().chain(from).collect::<Vec<_>>().join("\n")
 }
 
 /// A TOML basic string: quotes, backslashes and control characters escaped.
@@ -558,7 +551,7 @@ pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Defaults 
             (Expr::atom("utcnow"), "sa.func.now()".to_owned())
         }
         DefaultValue::DateTime(text) => {
-            uses.stdlib.insert("import datetime".to_owned());
+            uses.stdlib.module("datetime");
             let utc = super::time::utc_components(&text);
             let mut parts: Vec<Expr> =
                 [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond].iter().map(|part| Expr::atom(part.to_string())).collect();
@@ -566,15 +559,15 @@ pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Defaults 
             (Expr::call("datetime.datetime", parts), PyStr::new(utc.sql()).to_string())
         }
         DefaultValue::Date(text) => {
-            uses.stdlib.insert("import datetime".to_owned());
+            uses.stdlib.module("datetime");
             (Expr::call("datetime.date.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
         }
         DefaultValue::Time(text) => {
-            uses.stdlib.insert("import datetime".to_owned());
+            uses.stdlib.module("datetime");
             (Expr::call("datetime.time.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
         }
         DefaultValue::Decimal(text) => {
-            uses.stdlib.insert("import decimal".to_owned());
+            uses.stdlib.module("decimal");
             (Expr::call("decimal.Decimal", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), format!("sa.text({})", PyStr::new(text)))
         }
         DefaultValue::Float(number) => (Expr::atom(float_literal(number)), format!("sa.text({})", PyStr::new(float_literal(number)))),

@@ -1,13 +1,7 @@
 {% include "python/_partials/header.py" %}
 """CRUD routes of `/api/v1/{{ api.path }}`."""
-{% for line in api.router_stdlib %}
-{{ line }}
-{%- endfor %}
-import typing
 
-import fastapi
-
-{{ api.first_party_imports }}
+{{ api.router_imports }}
 
 {{ api.router_line }}
 
