@@ -287,6 +287,10 @@ impl http_body::Body for Guarded {
     }
 }
 
+/// How long a connection open at shutdown may take to send the request it was opened
+/// for, before it is closed.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
 /// Serves `listener` with `router` until `closing` turns true, then lets every open
 /// connection finish its request and close; returns when none is left.
 pub async fn serve(
@@ -432,6 +436,19 @@ impl Connection<'_> {
             }
         };
         if shutting_down {
+            // A connection accepted just before the listener closed may not have sent
+            // its request yet: hyper's graceful shutdown would close it unread. While
+            // draining every response says `Connection: close`, so a connection that
+            // gets its request ends by itself; only one still silent after the grace
+            // is shut.
+            let ended = tokio::select! {
+                _ = connection.as_mut() => true,
+                () = tracked.close.notified() => true,
+                () = tokio::time::sleep(SHUTDOWN_GRACE) => false,
+            };
+            if ended {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             tokio::select! {
                 _ = connection.as_mut() => {}
