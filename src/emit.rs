@@ -11,7 +11,7 @@
 //! `uvicorn --reload` inside it keeps seeing it, and a run costs what changed, not what OUT
 //! holds. Under an exclusive lock on OUT:
 //!
-//! 1. everything is decided before anything is touched ([`Changes`]); a conflict refuses
+//! 1. everything is decided before anything is touched (`Changes`); a conflict refuses
 //!    the run with nothing written;
 //! 2. the journal `.backbone/journal.json` records what the run is about to write;
 //! 3. each changed file is written to `.NAME.backbone-tmp-<pid>` beside it and renamed
