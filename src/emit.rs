@@ -1,4 +1,4 @@
-//! Writing a [`FileSet`] into an output directory atomically, and comparing one with it
+//! Writing a [`FileSet`] into an output directory in place, and comparing one with it
 //! (`generate --check`).
 //!
 //! `OUT/.backbone/manifest.json` records every file backbone wrote with its SHA-256 and its
@@ -7,40 +7,65 @@
 //! when missing, and keeps everything it never generated (`.venv`, `.git`, the user's own
 //! modules).
 //!
-//! How a write stays atomic: the complete new tree is built in `.OUT.backbone-tmp-<pid>`
-//! next to OUT (same file system): the generated files and the manifest are written, and
-//! everything else in OUT is brought along as hard links, directories recreated. Then one
-//! `renameat2(RENAME_EXCHANGE)` swaps the two directories and the old tree is removed. A
-//! run killed at any instant leaves OUT as it was (or, after the swap, as the new tree),
-//! never a mix; the next run removes the temporary directories of dead runs. What the
-//! user changes inside OUT while a run builds is not all seen by that run: an edit made in
-//! place to an existing file is kept (the file is shared), a file created or replaced
-//! meanwhile is not.
+//! How a write goes (issue 11): OUT stays the same directory, so a shell, an editor or
+//! `uvicorn --reload` inside it keeps seeing it, and a run costs what changed, not what OUT
+//! holds. Under an exclusive lock on OUT:
 //!
-//! Invariant: `emit` and `cli` are the only modules that touch the file system, and OUT
-//! is only ever changed by one rename.
+//! 1. everything is decided before anything is touched (`Changes`); a conflict refuses
+//!    the run with nothing written;
+//! 2. the journal `.backbone/journal.json` records what the run is about to write;
+//! 3. each changed file is written to `.NAME.backbone-tmp-<pid>` beside it and renamed
+//!    over it, so every file is at any moment its old or its new version; unchanged files
+//!    are not touched (their inode and modification time stay, so a watcher reloads only
+//!    what changed); orphans are removed, and the directories that leaves empty;
+//! 4. the manifest is written last, as the record of a complete run, and the journal
+//!    removed.
+//!
+//! A run killed at any moment leaves a mix of old and new files, the journal, and perhaps
+//! a temporary file: [`compare()`] names each, and the next run, whatever its schema,
+//! completes the work: a file whose hash the manifest or the journal records is
+//! backbone's to replace, and temporary files are removed. Nothing is flushed to disk
+//! (`fsync`): the files can be generated again, so a power cut is not guarded against (see
+//! the README).
+//!
+//! Invariant: `emit` and `cli` are the only modules that touch the file system, and a file
+//! backbone writes only ever appears at its path by a rename.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
-use std::fmt;
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rustix::fs::{AtFlags, CWD, FlockOperation, RenameFlags};
 use rustix::io::Errno;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::target::{FileSet, Ownership};
+use crate::target::{FileSet, GeneratedFile, Ownership};
+
+mod report;
+
+pub use report::{CheckReport, Conflict, ConflictKind, Difference, DifferenceKind, EmitError, WriteReport};
 
 /// Where the manifest lives, relative to OUT.
 pub const MANIFEST_PATH: &str = ".backbone/manifest.json";
 
+/// Where a run records what it is about to write, relative to OUT: present only while a
+/// run is under way, or after one was interrupted.
+pub const JOURNAL_PATH: &str = ".backbone/journal.json";
+
 /// Where `--refine` saves the accepted refinement: a generated file like any other, the
 /// only one allowed inside `.backbone/` besides the manifest.
 pub const REFINEMENTS_PATH: &str = ".backbone/refinements.json";
+
+/// What names a temporary file: `.NAME.backbone-tmp-<pid>`, beside the file it becomes.
+const TEMP_MARKER: &str = ".backbone-tmp-";
+
+/// How long a run waits for another run into the same OUT before it gives up.
+const LOCK_WAIT: Duration = Duration::from_mins(1);
 
 /// Mode of every file backbone writes, whatever the umask: the output is the same
 /// everywhere.
@@ -57,237 +82,90 @@ pub struct EmitOptions {
     pub force: bool,
 }
 
-/// What [`write()`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    /// How many files backbone owns were written.
-    pub generated: usize,
-    /// User-owned files that were missing and were created.
-    pub user_created: Vec<String>,
-    /// User-owned files that existed and were left alone.
-    pub user_kept: Vec<String>,
-    /// Generated files of the previous run that the schema no longer produces, removed.
-    pub removed: Vec<String>,
-    /// Changes lost because of `force`: each would have refused the run without it.
-    pub overwritten: Vec<Conflict>,
-}
-
-/// A file whose changes a write would lose.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    /// Relative to OUT, with `/` separators.
-    pub path: String,
-    pub kind: ConflictKind,
-}
-
-/// Why a write would lose something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConflictKind {
-    /// A generated file was edited since backbone wrote it; it would be overwritten.
-    Edited,
-    /// A generated file was edited and the schema no longer produces it; it would be removed.
-    EditedOrphan,
-    /// Something backbone did not write is where a generated file goes.
-    NotGenerated,
-    /// A file or link is where backbone needs a directory.
-    NotADirectory,
-}
-
-impl fmt::Display for Conflict {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let why = match self.kind {
-            ConflictKind::Edited => "edited since backbone generated it",
-            ConflictKind::EditedOrphan => "edited since backbone generated it, and no longer generated (would be removed)",
-            ConflictKind::NotGenerated => "not written by backbone",
-            ConflictKind::NotADirectory => "not a directory, but generated files go inside it",
-        };
-        write!(formatter, "{} ({why})", self.path)
-    }
-}
-
-/// How OUT differs from what [`write()`] would make of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckReport {
-    /// Every difference, by path.
-    pub differences: Vec<Difference>,
-}
-
-impl CheckReport {
-    /// True when a write would change nothing backbone owns.
-    pub fn is_clean(&self) -> bool {
-        self.differences.is_empty()
-    }
-}
-
-/// One file that differs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// Relative to OUT, with `/` separators.
-    pub path: String,
-    pub kind: DifferenceKind,
-}
-
-/// How a file differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DifferenceKind {
-    /// A generated file whose contents are not what backbone would write.
-    Changed,
-    /// A generated file (or the manifest) that does not exist.
-    Missing,
-    /// A generated file of a previous run that the schema no longer produces.
-    Orphaned,
-    /// A user-owned file that does not exist; a write creates it.
-    MissingUserFile,
-}
-
-impl fmt::Display for Difference {
-    /// `changed: app/main.py`, the line `generate --check` prints.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DifferenceKind::Changed => write!(formatter, "changed: {}", self.path),
-            DifferenceKind::Missing => write!(formatter, "missing: {}", self.path),
-            DifferenceKind::Orphaned => write!(formatter, "orphaned: {}", self.path),
-            DifferenceKind::MissingUserFile => write!(formatter, "missing: {} (user file)", self.path),
-        }
-    }
-}
-
-/// Why [`write()`] or [`check()`] did nothing. Every message names the path and the fix.
-#[derive(Debug)]
-pub enum EmitError {
-    /// OUT has files but no manifest: backbone did not generate it.
-    NotEmpty { out: PathBuf },
-    /// Writing would lose changes; nothing was written.
-    Conflicts { out: PathBuf, conflicts: Vec<Conflict> },
-    /// The manifest cannot be read as one.
-    BadManifest { path: PathBuf, reason: String },
-    /// OUT cannot be an output directory.
-    BadOutput { path: PathBuf, reason: &'static str },
-    /// OUT contains a mount point, which cannot move with the tree.
-    MountPoint { path: PathBuf },
-    /// A path in the file set is not a plain relative path: a bug in a target.
-    BadPath { path: String },
-    /// A file-system operation failed.
-    Io { path: PathBuf, action: &'static str, source: io::Error },
-}
-
-impl EmitError {
-    /// True when backbone declined to act (exit 1), false for failures (exit 2).
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::NotEmpty { .. } | Self::Conflicts { .. } | Self::BadManifest { .. } | Self::BadOutput { .. } | Self::MountPoint { .. })
-    }
-}
-
-impl fmt::Display for EmitError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotEmpty { out } => write!(
-                formatter,
-                "`{}` is not empty and has no `{MANIFEST_PATH}`, so backbone did not generate it; \
-                 choose a new or empty directory, or pass `--force` to generate into it \
-                 (files backbone does not generate are kept)",
-                out.display()
-            ),
-            Self::Conflicts { out, conflicts } => {
-                let count = conflicts.len();
-                writeln!(
-                    formatter,
-                    "refusing to write `{}`: {count} file{} would lose changes; nothing was written",
-                    out.display(),
-                    if count == 1 { "" } else { "s" }
-                )?;
-                for conflict in conflicts {
-                    writeln!(formatter, "  {conflict}")?;
-                }
-                write!(
-                    formatter,
-                    "move your changes into files backbone does not generate (it keeps them), \
-                     or pass `--force` to overwrite them"
-                )
-            }
-            Self::BadManifest { path, reason } => write!(
-                formatter,
-                "cannot read the manifest `{}`: {reason}; delete it and pass `--force` to regenerate \
-                 (edited generated files are then overwritten)",
-                path.display()
-            ),
-            Self::BadOutput { path, reason } => write!(formatter, "cannot generate into `{}`: {reason}", path.display()),
-            Self::MountPoint { path } => write!(
-                formatter,
-                "`{}` is a mount point inside the output directory, and a tree holding one cannot be \
-                 replaced atomically; unmount it, or generate into another directory",
-                path.display()
-            ),
-            Self::BadPath { path } => write!(
-                formatter,
-                "internal error: the generated path `{path}` is not a plain relative path; \
-                 this is a bug in backbone, please report it"
-            ),
-            Self::Io { path, action, source } => write!(formatter, "cannot {action} `{}`: {source}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for EmitError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
 /// A closure turning an `io::Error` into [`EmitError::Io`] about `path`.
 fn io_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> EmitError {
     let path = path.to_path_buf();
     move |source| EmitError::Io { path, action, source }
 }
 
-/// Writes `files` into `out` atomically; see the module documentation.
-pub fn write(out: &Path, files: &FileSet, options: &EmitOptions) -> Result<WriteReport, EmitError> {
-    check_paths(files)?;
-    let target = Target::resolve(out)?;
-    let _lock = target.lock();
-    target.remove_leftovers()?;
-    let existed = target.out.exists();
-    let manifest = if existed { read_manifest(&target.out)? } else { None };
-    if existed && manifest.is_none() && !options.force && !is_empty_dir(&target.out)? {
-        return Err(EmitError::NotEmpty { out: out.to_path_buf() });
-    }
-    let plan = Plan::new(&target.out, files, manifest.as_ref(), existed)?;
-    if !plan.conflicts.is_empty() && !options.force {
-        return Err(EmitError::Conflicts { out: out.to_path_buf(), conflicts: plan.conflicts });
-    }
-    let temp = TempTree { path: target.sibling("tmp") };
-    build(&target, &temp.path, &plan, existed)?;
-    let old_tree = swap(&target, &temp.path, existed)?;
-    // The new tree is in place. Removing the old one can fail (a directory the user made
-    // read-only); the next run retries and names it if it still fails.
-    if let Some(old_tree) = old_tree {
-        let _ = remove_tree(&old_tree);
-    }
-    sync_dir(&target.parent);
-    Ok(WriteReport {
-        generated: files.iter().filter(|(_, file)| file.ownership == Ownership::Generated).count(),
-        user_created: plan.user_created,
-        user_kept: plan.user_kept,
-        removed: plan.removed,
-        overwritten: plan.conflicts,
-    })
+/// The same as [`EmitError::Partial`]: once OUT is being changed, an error says so.
+fn partial(out: &Path, path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> EmitError {
+    let (out, path) = (out.to_path_buf(), path.to_path_buf());
+    move |source| EmitError::Partial { out, path, action, source }
 }
 
-/// Compares `out` with `files` without writing anything.
-pub fn check(out: &Path, files: &FileSet) -> Result<CheckReport, EmitError> {
+/// Writes `files` into `out` in place; see the module documentation.
+pub fn write(out: &Path, files: &FileSet, options: &EmitOptions) -> Result<WriteReport, EmitError> {
     check_paths(files)?;
-    let mut differences = Vec::new();
-    let manifest = match fs::metadata(out) {
-        Ok(metadata) if metadata.is_dir() => read_manifest(out)?,
+    let root = resolve(out)?;
+    let lock = lock(&root, FlockOperation::NonBlockingLockExclusive, LOCK_WAIT, out)?;
+    let records = Records::read(&root)?;
+    if !records.exist() && !options.force && !is_empty_dir(&root)? {
+        return Err(EmitError::NotEmpty { out: out.to_path_buf() });
+    }
+    let changes = Changes::new(&root, files, &records)?;
+    if !changes.conflicts.is_empty() && !options.force {
+        return Err(EmitError::Conflicts { out: out.to_path_buf(), conflicts: changes.conflicts });
+    }
+    let leftovers = leftovers(&root, files, &records, lock.is_some())?;
+    let hashes = hashes(files);
+    let manifest = manifest_text(files, &hashes);
+    let up_to_date = changes.is_empty() && leftovers.is_empty() && records.journal.is_none();
+    let mut report = WriteReport {
+        generated: files.iter().filter(|(_, file)| file.ownership == Ownership::Generated).count(),
+        user_created: changes.user_created.clone(),
+        user_kept: changes.user_kept.clone(),
+        removed: changes.removed.iter().cloned().collect(),
+        overwritten: changes.conflicts.clone(),
+    };
+    // Nothing to do touches nothing, not even the manifest: a watcher sees no event.
+    if up_to_date && records.manifest_text.as_deref() == Some(manifest.as_str()) {
+        return Ok(report);
+    }
+    let update = Update { root: &root, out };
+    for leftover in &leftovers {
+        update.remove(leftover)?;
+    }
+    update.make_directory(".backbone")?;
+    if !changes.is_empty() {
+        let journal = records.journal_with(&changes, &hashes);
+        update.replace(JOURNAL_PATH, journal.as_bytes())?;
+    }
+    let raced = update.apply(files, &changes)?;
+    if records.manifest_text.as_deref() != Some(manifest.as_str()) {
+        update.replace(MANIFEST_PATH, manifest.as_bytes())?;
+    }
+    update.remove(JOURNAL_PATH)?;
+    // A user file created meanwhile by someone else is theirs: kept, not created.
+    for path in raced {
+        report.user_created.retain(|created| *created != path);
+        report.user_kept.push(path);
+    }
+    report.user_kept.sort();
+    Ok(report)
+}
+
+/// Compares `out` with `files` without writing anything: what [`write()`] would change,
+/// what an interrupted run left behind.
+pub fn compare(out: &Path, files: &FileSet) -> Result<CheckReport, EmitError> {
+    check_paths(files)?;
+    let (records, lock, exists) = match fs::metadata(out) {
+        // A shared lock: a run writing OUT finishes before OUT is compared.
+        Ok(metadata) if metadata.is_dir() => {
+            let lock = lock(out, FlockOperation::NonBlockingLockShared, LOCK_WAIT, out)?;
+            (Records::read(out)?, lock, true)
+        }
         Ok(_) => return Err(EmitError::BadOutput { path: out.to_path_buf(), reason: "it exists and is not a directory" }),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => (Records::default(), None, false),
         Err(error) => return Err(io_error(out, "read")(error)),
     };
-    if manifest.is_none() {
-        differences.push(Difference { path: MANIFEST_PATH.to_owned(), kind: DifferenceKind::Missing });
+    let mut differences = Vec::new();
+    let mut differ = |path: &str, kind| differences.push(Difference { path: path.to_owned(), kind });
+    if records.manifest.is_none() {
+        differ(MANIFEST_PATH, DifferenceKind::Missing);
+    }
+    if records.journal.is_some() {
+        differ(JOURNAL_PATH, DifferenceKind::Interrupted);
     }
     let mut disk = Disk::new(out);
     for (path, file) in files.iter() {
@@ -299,31 +177,59 @@ pub fn check(out: &Path, files: &FileSet) -> Result<CheckReport, EmitError> {
             (Ownership::UserOwned, _) => None,
         };
         if let Some(kind) = kind {
-            differences.push(Difference { path: path.clone(), kind });
+            differ(path, kind);
         }
     }
-    for path in manifest.iter().flat_map(|manifest| manifest.orphans(files)) {
-        if !matches!(disk.inspect(path)?, OnDisk::Missing | OnDisk::Blocked(_)) {
-            differences.push(Difference { path: path.clone(), kind: DifferenceKind::Orphaned });
+    for path in records.generated_paths().filter(|path| files.get(path).is_none()) {
+        let orphaned = match disk.inspect(path)? {
+            OnDisk::Missing | OnDisk::Blocked(_) => false,
+            OnDisk::File(bytes, _) => records.in_manifest(path) || records.wrote(path, &bytes),
+            OnDisk::Directory | OnDisk::Other => records.in_manifest(path),
+        };
+        if orphaned {
+            differ(path, DifferenceKind::Orphaned);
         }
+    }
+    if exists {
+        for path in leftovers(out, files, &records, lock.is_some())? {
+            differ(&path, DifferenceKind::Leftover);
+        }
+    }
+    // A file that differs already says the manifest will change; a manifest that is stale
+    // while every file is right (new files from a run that stopped before writing it) is
+    // the one difference left to name.
+    if differences.is_empty() && records.manifest.as_ref().is_some_and(|manifest| !manifest.records(files, &hashes(files))) {
+        differences.push(Difference { path: MANIFEST_PATH.to_owned(), kind: DifferenceKind::Changed });
     }
     differences.sort_by(|left, right| left.path.cmp(&right.path));
     Ok(CheckReport { differences })
 }
 
+/// The former name of [`compare()`], kept so that work written against it still builds.
+#[deprecated(note = "renamed `emit::compare`: in this crate `check` is the validation stage")]
+pub fn check(out: &Path, files: &FileSet) -> Result<CheckReport, EmitError> {
+    compare(out, files)
+}
+
 /// The manifest text for `files`: sorted, one line per file, no timestamps, so the same
 /// file set always gives the same bytes.
 pub fn manifest(files: &FileSet) -> String {
+    manifest_text(files, &hashes(files))
+}
+
+/// The SHA-256 of every file, by path: computed once for the manifest and the journal.
+fn hashes(files: &FileSet) -> BTreeMap<&str, String> {
+    files.iter().map(|(path, file)| (path.as_str(), sha256_hex(file.contents.as_bytes()))).collect()
+}
+
+fn manifest_text(files: &FileSet, hashes: &BTreeMap<&str, String>) -> String {
     let mut text = format!("{{\n  \"generator\": \"backbone {}\",\n  \"files\": {{", env!("CARGO_PKG_VERSION"));
     for (idx, (path, file)) in files.iter().enumerate() {
-        let owner = match file.ownership {
-            Ownership::Generated => "backbone",
-            Ownership::UserOwned => "user",
-        };
         text.push_str(if idx == 0 { "\n" } else { ",\n" });
         // Serializing a string cannot fail.
         let key = serde_json::to_string(path).unwrap_or_default();
-        for piece in ["    ", &key, ": {\"sha256\": \"", &sha256_hex(file.contents.as_bytes()), "\", \"owner\": \"", owner, "\"}"] {
+        let hash = hashes.get(path.as_str()).map_or("", String::as_str);
+        for piece in ["    ", &key, ": {\"sha256\": \"", hash, "\", \"owner\": \"", Owner::of(file.ownership).name(), "\"}"] {
             text.push_str(piece);
         }
     }
@@ -362,7 +268,37 @@ fn check_paths(files: &FileSet) -> Result<(), EmitError> {
     Ok(())
 }
 
-/// The manifest as read from disk.
+/// The directories that hold `path`, innermost last: `a/b/c` gives `a`, `a/b`.
+fn parents(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(|(idx, _)| &path[..idx])
+}
+
+/// Who owns a file, as the manifest and the journal spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Owner {
+    #[serde(rename = "backbone")]
+    Backbone,
+    #[serde(rename = "user")]
+    User,
+}
+
+impl Owner {
+    fn of(ownership: Ownership) -> Self {
+        match ownership {
+            Ownership::Generated => Self::Backbone,
+            Ownership::UserOwned => Self::User,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Backbone => "backbone",
+            Self::User => "user",
+        }
+    }
+}
+
+/// The manifest as read from disk: the record of the last complete run.
 #[derive(Debug, Deserialize)]
 struct Manifest {
     files: BTreeMap<String, ManifestEntry>,
@@ -374,39 +310,134 @@ struct ManifestEntry {
     owner: Owner,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-enum Owner {
-    #[serde(rename = "backbone")]
-    Backbone,
-    #[serde(rename = "user")]
-    User,
-}
-
 impl Manifest {
-    /// Generated files of the previous run that `files` no longer has at all.
-    fn orphans<'a>(&'a self, files: &'a FileSet) -> impl Iterator<Item = &'a String> {
-        self.files.iter().filter(|(path, entry)| entry.owner == Owner::Backbone && files.get(path).is_none()).map(|(path, _)| path)
+    /// True when the manifest lists `files` as a write of them would: the same paths and
+    /// owners, the same hash for each generated file. The generator's version and the
+    /// hashes of user files (their template, not what is on disk) do not count.
+    fn records(&self, files: &FileSet, hashes: &BTreeMap<&str, String>) -> bool {
+        self.files.len() == files.len()
+            && files.iter().all(|(path, file)| {
+                self.files.get(path).is_some_and(|entry| {
+                    entry.owner == Owner::of(file.ownership) && (entry.owner == Owner::User || hashes.get(path.as_str()) == Some(&entry.sha256))
+                })
+            })
     }
 }
 
-/// `OUT/.backbone/manifest.json`, or `None` when there is none.
-fn read_manifest(out: &Path) -> Result<Option<Manifest>, EmitError> {
-    let path = out.join(MANIFEST_PATH);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => return Ok(None),
-        Err(error) => return Err(io_error(&path, "read")(error)),
-    };
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|error| EmitError::BadManifest { path: path.clone(), reason: error.to_string() })?;
-    // A manifest is input: a path in it must not lead out of OUT.
-    if let Some(bad) = manifest.files.keys().find(|key| !is_output_path(key)) {
-        return Err(EmitError::BadManifest { path, reason: format!("`{bad}` is not a relative path inside the directory") });
-    }
-    Ok(Some(manifest))
+/// What runs that did not finish were writing: for each path, every version they may have
+/// put there. Runs interrupted one after another add up, so a version written by any of
+/// them is still known as backbone's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Journal {
+    files: BTreeMap<String, JournalEntry>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JournalEntry {
+    owner: Owner,
+    sha256: BTreeSet<String>,
+}
+
+/// What OUT says of earlier runs: the manifest of the last complete one, the journal of
+/// those interrupted since.
+#[derive(Debug, Default)]
+struct Records {
+    manifest: Option<Manifest>,
+    /// The manifest's bytes, to leave it alone when a run would write the same.
+    manifest_text: Option<String>,
+    journal: Option<Journal>,
+}
+
+impl Records {
+    fn read(out: &Path) -> Result<Self, EmitError> {
+        let manifest_text = read_record(out, MANIFEST_PATH)?;
+        let manifest: Option<Manifest> = manifest_text.as_deref().map(|text| parse_record(out, MANIFEST_PATH, text)).transpose()?;
+        let journal: Option<Journal> = read_record(out, JOURNAL_PATH)?.map(|text| parse_record(out, JOURNAL_PATH, &text)).transpose()?;
+        // A record is input: a path in it must not lead out of OUT.
+        let outside = |path: &&String| !is_output_path(path);
+        let bad_manifest = manifest.iter().flat_map(|manifest| manifest.files.keys()).find(outside).map(|bad| (MANIFEST_PATH, bad));
+        let bad_journal = journal.iter().flat_map(|journal| journal.files.keys()).find(outside).map(|bad| (JOURNAL_PATH, bad));
+        if let Some((record, bad)) = bad_manifest.or(bad_journal) {
+            return Err(EmitError::BadManifest { path: out.join(record), reason: format!("`{bad}` is not a relative path inside the directory") });
+        }
+        Ok(Self { manifest, manifest_text, journal })
+    }
+
+    /// True when a run of backbone, complete or not, wrote into OUT.
+    fn exist(&self) -> bool {
+        self.manifest.is_some() || self.journal.is_some()
+    }
+
+    fn in_manifest(&self, path: &str) -> bool {
+        self.manifest.as_ref().is_some_and(|manifest| manifest.files.contains_key(path))
+    }
+
+    /// True when `bytes` at `path` are what backbone put there: the manifest or the
+    /// journal records their hash.
+    fn wrote(&self, path: &str, bytes: &[u8]) -> bool {
+        let recorded = self.manifest.as_ref().and_then(|manifest| manifest.files.get(path));
+        let journaled = self.journal.as_ref().and_then(|journal| journal.files.get(path));
+        if recorded.is_none() && journaled.is_none() {
+            return false;
+        }
+        let hash = sha256_hex(bytes);
+        recorded.is_some_and(|entry| entry.sha256 == hash) || journaled.is_some_and(|entry| entry.sha256.contains(&hash))
+    }
+
+    /// Every path a run recorded as backbone's, once.
+    fn generated_paths(&self) -> impl Iterator<Item = &str> {
+        let recorded = self.manifest.iter().flat_map(|manifest| manifest.files.iter().map(|(path, entry)| (path, entry.owner)));
+        let journaled = self.journal.iter().flat_map(|journal| journal.files.iter().map(|(path, entry)| (path, entry.owner)));
+        let paths: BTreeSet<&str> = recorded.chain(journaled).filter(|(_, owner)| *owner == Owner::Backbone).map(|(path, _)| path.as_str()).collect();
+        paths.into_iter()
+    }
+
+    /// Every path a record names, once.
+    fn paths(&self) -> BTreeSet<&str> {
+        let recorded = self.manifest.iter().flat_map(|manifest| manifest.files.keys());
+        let journaled = self.journal.iter().flat_map(|journal| journal.files.keys());
+        recorded.chain(journaled).map(String::as_str).collect()
+    }
+
+    /// The journal of a run about to make `changes`: what interrupted runs recorded, and
+    /// the versions this one writes.
+    fn journal_with(&self, changes: &Changes<'_>, hashes: &BTreeMap<&str, String>) -> String {
+        let mut journal = self.journal.clone().unwrap_or_default();
+        for (path, file) in &changes.writes {
+            let entry = journal.files.entry((*path).to_owned()).or_insert_with(|| JournalEntry { owner: Owner::of(file.ownership), sha256: BTreeSet::new() });
+            entry.owner = Owner::of(file.ownership);
+            entry.sha256.extend(hashes.get(path).cloned());
+        }
+        // Serializing maps of strings cannot fail.
+        serde_json::to_string_pretty(&journal).unwrap_or_default() + "\n"
+    }
+}
+
+/// The text of the record at `relative` in OUT, or `None` when there is none.
+fn read_record(out: &Path, relative: &str) -> Result<Option<String>, EmitError> {
+    let path = out.join(relative);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => Ok(None),
+        Err(error) => Err(io_error(&path, "read")(error)),
+    }
+}
+
+fn parse_record<T: serde::de::DeserializeOwned>(out: &Path, relative: &str, text: &str) -> Result<T, EmitError> {
+    serde_json::from_str(text).map_err(|error| EmitError::BadManifest { path: out.join(relative), reason: error.to_string() })
+}
+
+/// True when OUT holds nothing, or only a `.backbone/` directory: what a first run into
+/// OUT leaves when it is killed before its journal is in place.
 fn is_empty_dir(path: &Path) -> Result<bool, EmitError> {
-    Ok(fs::read_dir(path).map_err(io_error(path, "read the directory"))?.next().is_none())
+    for entry in fs::read_dir(path).map_err(io_error(path, "read the directory"))? {
+        let entry = entry.map_err(io_error(path, "read the directory"))?;
+        let is_directory = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if entry.file_name() != ".backbone" || !is_directory {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// What is at a path inside OUT.
@@ -414,7 +445,8 @@ enum OnDisk {
     Missing,
     /// A regular file: its contents and permission bits.
     File(Vec<u8>, u32),
-    /// A directory, symbolic link or special file.
+    Directory,
+    /// A symbolic link or special file.
     Other,
     /// A parent is not a directory (a file or a link); holds that parent's path.
     Blocked(String),
@@ -433,8 +465,7 @@ impl<'a> Disk<'a> {
 
     fn inspect(&mut self, path: &str) -> Result<OnDisk, EmitError> {
         // Each parent must be a real directory: a link there would be replaced by one.
-        for (idx, _) in path.match_indices('/') {
-            let parent = &path[..idx];
+        for parent in parents(path) {
             let state = match self.directories.get(parent) {
                 Some(state) => *state,
                 None => {
@@ -455,6 +486,7 @@ impl<'a> Disk<'a> {
                 let full = self.out.join(path);
                 fs::read(&full).map(|bytes| OnDisk::File(bytes, metadata.mode() & 0o7777)).map_err(io_error(&full, "read"))
             }
+            Some(metadata) if metadata.is_dir() => Ok(OnDisk::Directory),
             Some(_) => Ok(OnDisk::Other),
         }
     }
@@ -467,187 +499,360 @@ impl<'a> Disk<'a> {
             Err(error) => Err(io_error(&full, "inspect")(error)),
         }
     }
+
+    /// True when the directory at `path` holds nothing but files in `removed` (and
+    /// directories of them, and temporary files): removing it loses nothing.
+    fn holds_only(&self, path: &str, removed: &BTreeSet<String>) -> Result<bool, EmitError> {
+        let full = self.out.join(path);
+        for entry in fs::read_dir(&full).map_err(io_error(&full, "read the directory"))? {
+            let entry = entry.map_err(io_error(&full, "read the directory"))?;
+            // A name that is not UTF-8 is never a generated path: it is the user's.
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else { return Ok(false) };
+            let relative = format!("{path}/{name}");
+            let is_directory = entry.file_type().map_err(io_error(&entry.path(), "inspect"))?.is_dir();
+            let removable = if is_directory { self.holds_only(&relative, removed)? } else { removed.contains(&relative) || temp_pid(&name).is_some() };
+            if !removable {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }
 
-/// What a write will do, decided before anything is written.
-struct Plan<'a> {
-    /// Files to write into the new tree: generated files not already on disk as they will
-    /// be, and user-owned files that are missing.
-    writes: BTreeMap<&'a str, &'a [u8]>,
-    manifest: String,
-    /// Paths of the old tree not brought along: the written files and the orphans.
-    replaced: BTreeSet<&'a str>,
-    removed: Vec<String>,
+/// What a write changes in OUT, decided before anything is touched.
+struct Changes<'a> {
+    /// Files to write: generated files not already on disk as they will be, and user-owned
+    /// files that are missing.
+    writes: BTreeMap<&'a str, &'a GeneratedFile>,
+    /// Generated files of earlier runs that the schema no longer produces, to remove.
+    removed: BTreeSet<String>,
+    /// What stands where a written file or its directory goes, removed first: a directory,
+    /// a link, or a file where a directory goes.
+    obstacles: BTreeSet<String>,
+    /// Generated files of earlier runs already gone: the directories they leave may be empty.
+    vacated: Vec<String>,
     user_created: Vec<String>,
     user_kept: Vec<String>,
     conflicts: Vec<Conflict>,
 }
 
-impl<'a> Plan<'a> {
-    fn new(out: &Path, files: &'a FileSet, manifest: Option<&'a Manifest>, existed: bool) -> Result<Self, EmitError> {
-        let mut plan = Plan {
+impl<'a> Changes<'a> {
+    fn new(out: &Path, files: &'a FileSet, records: &Records) -> Result<Self, EmitError> {
+        let mut changes = Changes {
             writes: BTreeMap::new(),
-            manifest: self::manifest(files),
-            replaced: BTreeSet::from([MANIFEST_PATH]),
-            removed: Vec::new(),
+            removed: BTreeSet::new(),
+            obstacles: BTreeSet::new(),
+            vacated: Vec::new(),
             user_created: Vec::new(),
             user_kept: Vec::new(),
             conflicts: Vec::new(),
         };
         let mut disk = Disk::new(out);
         let mut conflicts = BTreeMap::new();
-        for (path, file) in files.iter() {
-            let on_disk = if existed { disk.inspect(path)? } else { OnDisk::Missing };
-            let recorded = manifest.and_then(|manifest| manifest.files.get(path));
-            match (file.ownership, on_disk) {
-                (_, OnDisk::Blocked(parent)) => {
-                    // A generated file of the last run in the way is an orphan, removed anyway.
-                    let generated_before = manifest.and_then(|manifest| manifest.files.get(&parent)).filter(|entry| entry.owner == Owner::Backbone);
-                    let unedited = match (generated_before, disk.inspect(&parent)?) {
-                        (Some(entry), OnDisk::File(bytes, _)) => sha256_hex(&bytes) == entry.sha256,
-                        _ => false,
-                    };
-                    if !unedited {
-                        conflicts.insert(parent, ConflictKind::NotADirectory);
-                    }
-                }
-                (Ownership::UserOwned, OnDisk::File(..) | OnDisk::Other) => {
-                    plan.user_kept.push(path.clone());
+        // Orphans first: whether they go decides whether what they block can be replaced.
+        for path in records.generated_paths().filter(|path| files.get(path).is_none()) {
+            match disk.inspect(path)? {
+                OnDisk::Missing | OnDisk::Blocked(_) => {
+                    changes.vacated.push(path.to_owned());
                     continue;
                 }
-                // Already what it will be: it comes along as a hard link, keeping its
-                // inode and modification time, so tools watching OUT see only real changes.
+                OnDisk::File(bytes, _) if records.wrote(path, &bytes) => {}
+                _ if records.in_manifest(path) => {
+                    conflicts.insert(path.to_owned(), ConflictKind::EditedOrphan);
+                }
+                // Only the journal names it and backbone did not write what is there: an
+                // interrupted run never got to it, and it is the user's.
+                _ => continue,
+            }
+            changes.removed.insert(path.to_owned());
+        }
+        for (path, file) in files.iter() {
+            match (file.ownership, disk.inspect(path)?) {
+                (_, OnDisk::Blocked(parent)) => {
+                    // A generated file of an earlier run in the way is an orphan, removed anyway.
+                    if !changes.removed.contains(&parent) {
+                        conflicts.insert(parent.clone(), ConflictKind::NotADirectory);
+                        changes.obstacles.insert(parent);
+                    }
+                }
+                (Ownership::UserOwned, OnDisk::File(..) | OnDisk::Directory | OnDisk::Other) => {
+                    changes.user_kept.push(path.clone());
+                    continue;
+                }
+                // Already what it will be: not touched, so its inode and modification time
+                // stay, and tools watching OUT see only real changes.
                 (Ownership::Generated, OnDisk::File(bytes, FILE_MODE)) if bytes == file.contents.as_bytes() => continue,
                 (Ownership::Generated, OnDisk::File(bytes, _)) => {
-                    // Unchanged since the last run (or already what it will be): safe to replace.
-                    let unchanged = bytes == file.contents.as_bytes() || recorded.is_some_and(|entry| entry.sha256 == sha256_hex(&bytes));
-                    if !unchanged {
-                        let kind = if recorded.is_some() { ConflictKind::Edited } else { ConflictKind::NotGenerated };
+                    // Unchanged since backbone wrote it (or already what it will be): safe to replace.
+                    if bytes != file.contents.as_bytes() && !records.wrote(path, &bytes) {
+                        let kind = if records.in_manifest(path) { ConflictKind::Edited } else { ConflictKind::NotGenerated };
                         conflicts.insert(path.clone(), kind);
                     }
                 }
-                (Ownership::Generated, OnDisk::Other) => {
+                // A generated directory that becomes a generated file.
+                (Ownership::Generated, OnDisk::Directory) if disk.holds_only(path, &changes.removed)? => {
+                    changes.obstacles.insert(path.clone());
+                }
+                (Ownership::Generated, OnDisk::Directory | OnDisk::Other) => {
                     conflicts.insert(path.clone(), ConflictKind::NotGenerated);
+                    changes.obstacles.insert(path.clone());
                 }
                 (_, OnDisk::Missing) => {}
             }
             if file.ownership == Ownership::UserOwned {
-                plan.user_created.push(path.clone());
+                changes.user_created.push(path.clone());
             }
-            plan.writes.insert(path, file.contents.as_bytes());
-            plan.replaced.insert(path);
+            changes.writes.insert(path, file);
         }
-        for (path, entry) in manifest.iter().flat_map(|manifest| manifest.files.iter()) {
-            if entry.owner != Owner::Backbone || files.get(path).is_some() {
-                continue;
+        changes.conflicts = conflicts.into_iter().map(|(path, kind)| Conflict { path, kind }).collect();
+        Ok(changes)
+    }
+
+    /// True when no file changes: at most the manifest does.
+    fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.removed.is_empty() && self.obstacles.is_empty() && self.vacated.is_empty()
+    }
+}
+
+/// Changes OUT, one file at a time; any error from here on is [`EmitError::Partial`].
+struct Update<'a> {
+    /// OUT, resolved.
+    root: &'a Path,
+    /// OUT as the caller named it, for messages.
+    out: &'a Path,
+}
+
+impl Update<'_> {
+    /// Removes what is in the way, the orphans, writes the files, then removes the
+    /// directories the orphans leave empty. Returns the user files someone else created
+    /// meanwhile.
+    fn apply(&self, files: &FileSet, changes: &Changes<'_>) -> Result<Vec<String>, EmitError> {
+        for path in changes.obstacles.iter().chain(&changes.removed) {
+            self.remove(path)?;
+        }
+        let mut directories = BTreeSet::new();
+        let mut raced = Vec::new();
+        for (path, file) in &changes.writes {
+            if let Some((parent, _)) = path.rsplit_once('/')
+                && directories.insert(parent)
+            {
+                self.make_directory(parent)?;
             }
-            match disk.inspect(path)? {
-                OnDisk::Missing | OnDisk::Blocked(_) => continue,
-                OnDisk::File(bytes, _) if sha256_hex(&bytes) == entry.sha256 => {}
-                OnDisk::File(..) | OnDisk::Other => {
-                    conflicts.insert(path.clone(), ConflictKind::EditedOrphan);
+            match file.ownership {
+                Ownership::Generated => self.replace(path, file.contents.as_bytes())?,
+                Ownership::UserOwned => {
+                    if !self.create(path, file.contents.as_bytes())? {
+                        raced.push((*path).to_owned());
+                    }
                 }
             }
-            plan.removed.push(path.clone());
-            plan.replaced.insert(path);
         }
-        plan.conflicts = conflicts.into_iter().map(|(path, kind)| Conflict { path, kind }).collect();
-        Ok(plan)
+        self.remove_emptied_directories(files, changes);
+        Ok(raced)
     }
 
-    /// True when a written path lies inside `path`, so whatever is at `path` in the old
-    /// tree (a file or a link) cannot come along.
-    fn holds_written(&self, path: &str) -> bool {
-        let prefix = format!("{path}/");
-        self.writes.range(prefix.as_str()..).next().is_some_and(|(written, _)| written.starts_with(&prefix))
+    /// Creates the directory `path` and its parents where missing.
+    fn make_directory(&self, path: &str) -> Result<(), EmitError> {
+        let full = self.root.join(path);
+        fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(&full).map_err(partial(self.out, &full, "create the directory"))
+    }
+
+    /// Puts `contents` at `path` in one rename: a reader sees the old file or the new one.
+    fn replace(&self, path: &str, contents: &[u8]) -> Result<(), EmitError> {
+        let target = self.root.join(path);
+        let temp = self.write_temp(&target, contents)?;
+        fs::rename(&temp, &target).map_err(|error| {
+            let _ = fs::remove_file(&temp);
+            partial(self.out, &target, "replace")(error)
+        })
+    }
+
+    /// Puts `contents` at `path` unless something is there by then; false if it was.
+    fn create(&self, path: &str, contents: &[u8]) -> Result<bool, EmitError> {
+        let target = self.root.join(path);
+        let temp = self.write_temp(&target, contents)?;
+        let created = match rustix::fs::renameat_with(CWD, &temp, CWD, &target, RenameFlags::NOREPLACE) {
+            Ok(()) => Ok(true),
+            // Where the file system lacks it, a hard link refuses to replace just as well.
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => match rustix::fs::linkat(CWD, &temp, CWD, &target, AtFlags::empty()) {
+                Ok(()) => Ok(true),
+                Err(Errno::EXIST) => Ok(false),
+                Err(errno) => Err(errno),
+            },
+            Err(Errno::EXIST) => Ok(false),
+            Err(errno) => Err(errno),
+        };
+        let _ = fs::remove_file(&temp);
+        created.map_err(|errno| partial(self.out, &target, "create")(errno.into()))
+    }
+
+    /// A new file `.NAME.backbone-tmp-<pid>` beside `target` holding `contents`, with mode
+    /// 0644 whatever the umask.
+    fn write_temp(&self, target: &Path, contents: &[u8]) -> Result<PathBuf, EmitError> {
+        let temp = temp_path(target);
+        let written = fs::OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(&temp).and_then(|mut file| {
+            file.write_all(contents)?;
+            // The umask may have cleared bits that `mode` asked for.
+            file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        });
+        written.map(|()| temp.clone()).map_err(|error| {
+            let _ = fs::remove_file(&temp);
+            partial(self.out, target, "write")(error)
+        })
+    }
+
+    /// Removes whatever is at `path`, a whole tree if a directory; nothing there is fine.
+    fn remove(&self, path: &str) -> Result<(), EmitError> {
+        let full = self.root.join(path);
+        let removed = match fs::symlink_metadata(&full) {
+            Ok(metadata) if metadata.is_dir() => remove_tree(&full),
+            Ok(_) => fs::remove_file(&full),
+            Err(error) => Err(error),
+        };
+        match removed {
+            Err(error) if !matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => Err(partial(self.out, &full, "remove")(error)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the directories that held removed files and are empty now, deepest first,
+    /// but none a file of `files` goes into. Best effort: a directory that is not empty
+    /// holds something of the user's, and stays.
+    fn remove_emptied_directories(&self, files: &FileSet, changes: &Changes<'_>) {
+        let needed: BTreeSet<&str> = files.iter().flat_map(|(path, _)| parents(path)).chain([".backbone"]).collect();
+        let gone = changes.removed.iter().chain(&changes.obstacles).chain(&changes.vacated);
+        let mut emptied: Vec<&str> = gone.flat_map(|path| parents(path)).filter(|dir| !needed.contains(dir)).collect::<BTreeSet<_>>().into_iter().collect();
+        emptied.sort_by_key(|dir| std::cmp::Reverse(dir.matches('/').count()));
+        for dir in emptied {
+            let _ = fs::remove_dir(self.root.join(dir));
+        }
     }
 }
 
-/// OUT resolved to an absolute path, with the directory that holds it.
-struct Target {
-    out: PathBuf,
-    parent: PathBuf,
-    name: OsString,
+/// `DIR/.NAME.backbone-tmp-<pid>` for `DIR/NAME`, for this process.
+fn temp_path(target: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(target.file_name().unwrap_or_default());
+    name.push(format!("{TEMP_MARKER}{}", std::process::id()));
+    target.with_file_name(name)
 }
 
-impl Target {
-    fn resolve(out: &Path) -> Result<Self, EmitError> {
-        let out = match fs::metadata(out) {
-            // Following a link: a link to a directory generates into that directory.
-            Ok(metadata) if metadata.is_dir() => fs::canonicalize(out).map_err(io_error(out, "resolve"))?,
-            Ok(_) => return Err(EmitError::BadOutput { path: out.to_path_buf(), reason: "it exists and is not a directory" }),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                let name = out.file_name().ok_or(EmitError::BadOutput { path: out.to_path_buf(), reason: "it has no directory name" })?;
-                let parent = out.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(parent).map_err(io_error(parent, "create the directory"))?;
-                fs::canonicalize(parent).map_err(io_error(parent, "resolve"))?.join(name)
-            }
-            Err(error) => return Err(io_error(out, "inspect")(error)),
+/// The process id in a temporary file's name, or `None` if `name` is not one.
+fn temp_pid(name: &str) -> Option<u32> {
+    let (stem, pid) = name.rsplit_once(TEMP_MARKER)?;
+    if !stem.starts_with('.') || stem.len() < 2 {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Temporary files that runs no longer under way left in the directories backbone writes
+/// to (relative to OUT). Holding OUT's lock, every one is a dead run's; without a lock
+/// (a file system without them), those of processes still running are spared.
+fn leftovers(out: &Path, files: &FileSet, records: &Records, locked: bool) -> Result<Vec<String>, EmitError> {
+    let recorded = records.paths();
+    let written = files.iter().map(|(path, _)| path.as_str()).chain(recorded).chain([MANIFEST_PATH]);
+    let directories: BTreeSet<&str> = written.flat_map(|path| parents(path).chain([""])).collect();
+    let mut found = Vec::new();
+    for dir in directories {
+        let full = out.join(dir);
+        let entries = match fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => continue,
+            Err(error) => return Err(io_error(&full, "read the directory")(error)),
         };
-        let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
-            return Err(EmitError::BadOutput { path: out, reason: "it is the root of the file system" });
-        };
-        Ok(Self { parent: parent.to_path_buf(), name: name.to_owned(), out: out.clone() })
-    }
-
-    /// `.OUT.backbone-<kind>-<pid>` next to OUT, for this process.
-    fn sibling(&self, kind: &str) -> PathBuf {
-        self.parent.join(self.sibling_name(kind, std::process::id()))
-    }
-
-    fn sibling_name(&self, kind: &str, pid: u32) -> OsString {
-        let mut name = self.sibling_prefix(kind);
-        name.push(pid.to_string());
-        name
-    }
-
-    fn sibling_prefix(&self, kind: &str) -> OsString {
-        let mut name = OsString::from(".");
-        name.push(&self.name);
-        name.push(format!(".backbone-{kind}-"));
-        name
-    }
-
-    /// Serializes runs writing next to each other: an exclusive `flock` on the parent
-    /// directory, released when the returned file is dropped. Best effort: where locks
-    /// are unsupported (some network file systems), runs go unserialized, and the
-    /// process-id check of [`Target::remove_leftovers`] still protects live runs.
-    fn lock(&self) -> Option<fs::File> {
-        let directory = fs::File::open(&self.parent).ok()?;
-        rustix::fs::flock(&directory, FlockOperation::LockExclusive).ok()?;
-        Some(directory)
-    }
-
-    /// Removes the temporary trees of runs that died, and puts back an OUT that a run
-    /// using the rename fallback moved aside before it died (see [`swap`]).
-    fn remove_leftovers(&self) -> Result<(), EmitError> {
-        let (temp_prefix, aside_prefix) = (self.sibling_prefix("tmp"), self.sibling_prefix("old"));
-        let entries = fs::read_dir(&self.parent).map_err(io_error(&self.parent, "read the directory"))?;
-        let mut leftovers = Vec::new();
         for entry in entries {
-            let name = entry.map_err(io_error(&self.parent, "read the directory"))?.file_name();
-            for (prefix, is_aside) in [(&temp_prefix, false), (&aside_prefix, true)] {
-                let pid = name.to_str().zip(prefix.to_str()).and_then(|(name, prefix)| name.strip_prefix(prefix)).and_then(|pid| pid.parse::<u32>().ok());
-                if pid.is_some_and(|pid| !is_running(pid)) {
-                    leftovers.push((self.parent.join(&name), is_aside));
-                }
+            let entry = entry.map_err(io_error(&full, "read the directory"))?;
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(temp_pid) else { continue };
+            if entry.file_type().is_ok_and(|kind| kind.is_file()) && (locked || !is_running(pid)) {
+                let name = name.to_string_lossy();
+                found.push(if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") });
             }
         }
-        for (path, is_aside) in leftovers {
-            if is_aside && !self.out.exists() {
-                fs::rename(&path, &self.out).map_err(io_error(&path, "restore the previous output directory from"))?;
-            } else if !is_aside || self.out.join(MANIFEST_PATH).is_file() {
-                remove_tree(&path).map_err(io_error(&path, "remove the leftover temporary directory"))?;
-            }
-            // An old tree set aside while something other than a finished run now sits at
-            // OUT is left alone: it may be the only copy of the user's files.
-        }
-        Ok(())
     }
+    Ok(found)
+}
+
+/// Takes a `flock` on OUT itself, waiting up to `wait` for another run to release it.
+///
+/// The directory is locked, not a lock file: there is nothing to create in a directory a
+/// run may refuse, nothing to clean up, and the kernel releases the lock when the process
+/// ends, however it ends, so a killed run never leaves OUT locked. Two paths to one OUT
+/// (a link, `.`) lock the same directory. Where locks are unsupported (some network file
+/// systems) it returns `None` and runs go unserialized.
+fn lock(directory: &Path, operation: FlockOperation, wait: Duration, out: &Path) -> Result<Option<fs::File>, EmitError> {
+    let file = fs::File::open(directory).map_err(io_error(directory, "open"))?;
+    let started = Instant::now();
+    loop {
+        match rustix::fs::flock(&file, operation) {
+            Ok(()) => return Ok(Some(file)),
+            Err(Errno::WOULDBLOCK) if started.elapsed() < wait => std::thread::sleep(Duration::from_millis(20)),
+            Err(Errno::WOULDBLOCK) => return Err(EmitError::Locked { out: out.to_path_buf(), waited: wait }),
+            Err(Errno::INTR) => {}
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+/// OUT as an absolute path to a directory, created (with its parents) when missing.
+fn resolve(out: &Path) -> Result<PathBuf, EmitError> {
+    let absolute = match fs::metadata(out) {
+        // Following a link: a link to a directory generates into that directory.
+        Ok(metadata) if metadata.is_dir() => fs::canonicalize(out).map_err(io_error(out, "resolve"))?,
+        Ok(_) => return Err(EmitError::BadOutput { path: out.to_path_buf(), reason: "it exists and is not a directory" }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let name = out.file_name().ok_or(EmitError::BadOutput { path: out.to_path_buf(), reason: "it has no directory name" })?;
+            let parent = out.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(parent).map_err(io_error(parent, "create the directory"))?;
+            fs::canonicalize(parent).map_err(io_error(parent, "resolve"))?.join(name)
+        }
+        Err(error) => return Err(io_error(out, "inspect")(error)),
+    };
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(EmitError::BadOutput { path: absolute, reason: "it is the root of the file system" });
+    };
+    recover_swapped_trees(parent, name, &absolute)?;
+    match fs::DirBuilder::new().mode(DIR_MODE).create(&absolute) {
+        Err(error) if error.kind() != io::ErrorKind::AlreadyExists => Err(io_error(&absolute, "create the directory")(error)),
+        _ => Ok(absolute),
+    }
+}
+
+/// Cleans up after a run of an earlier backbone, which built a whole new tree beside OUT
+/// and swapped the two: removes the temporary trees `.OUT.backbone-tmp-<pid>` of dead
+/// runs, and puts back an OUT that one moved aside to `.OUT.backbone-old-<pid>` and died
+/// before renaming the new tree in (a machine upgraded in between would otherwise lose it).
+fn recover_swapped_trees(parent: &Path, name: &OsStr, out: &Path) -> Result<(), EmitError> {
+    let prefix = |kind: &str| format!(".{}.backbone-{kind}-", name.to_string_lossy());
+    let (temp_prefix, aside_prefix) = (prefix("tmp"), prefix("old"));
+    // Listing the parent is only needed for this; a parent that cannot be listed had none.
+    let Ok(entries) = fs::read_dir(parent) else { return Ok(()) };
+    let mut leftovers = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        for (prefix, is_aside) in [(&temp_prefix, false), (&aside_prefix, true)] {
+            let pid = name.strip_prefix(prefix.as_str()).and_then(|pid| pid.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !is_running(pid)) {
+                leftovers.push((parent.join(name), is_aside));
+            }
+        }
+    }
+    for (path, is_aside) in leftovers {
+        if is_aside && !out.exists() {
+            fs::rename(&path, out).map_err(io_error(&path, "restore the previous output directory from"))?;
+        } else if !is_aside || out.join(MANIFEST_PATH).is_file() {
+            remove_tree(&path).map_err(io_error(&path, "remove the leftover temporary directory"))?;
+        }
+        // An old tree set aside while something other than a finished run now sits at
+        // OUT is left alone: it may be the only copy of the user's files.
+    }
+    Ok(())
 }
 
 /// Whether another process with id `pid` runs. Our own id is a dead run's that was reused:
-/// a live run of ours holds the lock.
+/// this run has not written anything yet.
 fn is_running(pid: u32) -> bool {
     if pid == std::process::id() {
         return false;
@@ -659,126 +864,7 @@ fn is_running(pid: u32) -> bool {
     rustix::process::test_kill_process(pid) != Err(Errno::SRCH)
 }
 
-/// Removes the temporary tree when dropped: on failure it is a half-built tree, after a
-/// successful exchange it no longer exists under this name.
-struct TempTree {
-    path: PathBuf,
-}
-
-impl Drop for TempTree {
-    fn drop(&mut self) {
-        let _ = remove_tree(&self.path);
-    }
-}
-
-/// Builds the complete new tree at `temp`.
-fn build(target: &Target, temp: &Path, plan: &Plan<'_>, existed: bool) -> Result<(), EmitError> {
-    // Until it is complete the tree is private; then it takes OUT's mode.
-    let root_mode = if existed { fs::metadata(&target.out).map_err(io_error(&target.out, "inspect"))?.mode() & 0o7777 } else { DIR_MODE };
-    fs::DirBuilder::new().mode(0o700).create(temp).map_err(io_error(temp, "create the temporary directory"))?;
-    for (path, contents) in &plan.writes {
-        write_file(&temp.join(path), contents)?;
-    }
-    write_file(&temp.join(MANIFEST_PATH), plan.manifest.as_bytes())?;
-    let mut modes = Vec::new();
-    if existed {
-        let device = fs::metadata(&target.out).map_err(io_error(&target.out, "inspect"))?.dev();
-        bring_along(&target.out, temp, Path::new(""), device, plan, &mut modes)?;
-    }
-    // Deepest first, so that a read-only directory is closed after its children.
-    for (path, mode) in modes.iter().rev() {
-        fs::set_permissions(path, fs::Permissions::from_mode(*mode)).map_err(io_error(path, "set the mode of"))?;
-    }
-    fs::set_permissions(temp, fs::Permissions::from_mode(root_mode)).map_err(io_error(temp, "set the mode of"))?;
-    // One flush of the file system, so that after a power loss the swapped-in tree has
-    // its contents (a rename is ordered after nothing without it).
-    let directory = fs::File::open(temp).map_err(io_error(temp, "open"))?;
-    rustix::fs::syncfs(&directory).map_err(|errno| io_error(temp, "flush")(errno.into()))
-}
-
-/// Writes one new file with mode 0644, creating its parent directories.
-fn write_file(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
-    if let Some(parent) = path.parent() {
-        fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(parent).map_err(io_error(parent, "create the directory"))?;
-    }
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path).map_err(io_error(path, "create"))?;
-    file.write_all(contents).map_err(io_error(path, "write"))?;
-    // The umask may have cleared bits that `mode` asked for.
-    file.set_permissions(fs::Permissions::from_mode(FILE_MODE)).map_err(io_error(path, "set the mode of"))
-}
-
-/// Hard-links everything in `old/dir` that the plan does not replace into `new/dir`,
-/// recreating directories; their modes are collected in `modes` and applied at the end.
-fn bring_along(old: &Path, new: &Path, dir: &Path, device: u64, plan: &Plan<'_>, modes: &mut Vec<(PathBuf, u32)>) -> Result<(), EmitError> {
-    let old_dir = old.join(dir);
-    for entry in fs::read_dir(&old_dir).map_err(io_error(&old_dir, "read the directory"))? {
-        let entry = entry.map_err(io_error(&old_dir, "read the directory"))?;
-        let relative = dir.join(entry.file_name());
-        // A name that is not UTF-8 is never a generated path: it always comes along.
-        let key = relative.to_str().unwrap_or_default();
-        if plan.replaced.contains(key) {
-            continue;
-        }
-        let (source, destination) = (old.join(&relative), new.join(&relative));
-        let metadata = entry.metadata().map_err(io_error(&source, "inspect"))?;
-        if metadata.is_dir() {
-            if metadata.dev() != device {
-                return Err(EmitError::MountPoint { path: source });
-            }
-            match fs::DirBuilder::new().mode(0o700).create(&destination) {
-                Ok(()) => {}
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(error) => return Err(io_error(&destination, "create the directory")(error)),
-            }
-            modes.push((destination, metadata.mode() & 0o7777));
-            bring_along(old, new, &relative, device, plan, modes)?;
-        } else if !plan.holds_written(key) {
-            // Without AT_SYMLINK_FOLLOW a link to a symbolic link is a link to the link.
-            rustix::fs::linkat(CWD, &source, CWD, &destination, AtFlags::empty()).map_err(|errno| {
-                if errno == Errno::XDEV { EmitError::MountPoint { path: source.clone() } } else { io_error(&source, "hard-link")(errno.into()) }
-            })?;
-        }
-    }
-    Ok(())
-}
-
-/// Puts the new tree at OUT. Returns where the old tree now is, to be removed.
-///
-/// With an existing OUT, `renameat2(RENAME_EXCHANGE)` swaps both trees in one step. Where
-/// the file system lacks it, OUT is renamed aside to `.OUT.backbone-old-<pid>` and the new
-/// tree renamed to OUT: between those two renames OUT does not exist. A run killed in
-/// that window leaves the previous tree aside, and the next run puts it back
-/// ([`Target::remove_leftovers`]) before doing anything else.
-fn swap(target: &Target, temp: &Path, existed: bool) -> Result<Option<PathBuf>, EmitError> {
-    if !existed {
-        return match rustix::fs::renameat_with(CWD, temp, CWD, &target.out, RenameFlags::NOREPLACE) {
-            Ok(()) => Ok(None),
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => fs::rename(temp, &target.out).map(|()| None).map_err(io_error(&target.out, "create")),
-            Err(errno) => Err(io_error(&target.out, "create")(errno.into())),
-        };
-    }
-    match rustix::fs::renameat_with(CWD, temp, CWD, &target.out, RenameFlags::EXCHANGE) {
-        Ok(()) => Ok(Some(temp.to_path_buf())),
-        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
-            let aside = target.sibling("old");
-            fs::rename(&target.out, &aside).map_err(io_error(&target.out, "move aside"))?;
-            sync_dir(&target.parent);
-            fs::rename(temp, &target.out).map_err(io_error(&target.out, "replace"))?;
-            Ok(Some(aside))
-        }
-        Err(errno) => Err(io_error(&target.out, "replace")(errno.into())),
-    }
-}
-
-/// Makes the renames in `dir` durable; best effort, since they already happened.
-fn sync_dir(dir: &Path) {
-    if let Ok(directory) = fs::File::open(dir) {
-        let _ = directory.sync_all();
-    }
-}
-
-/// Removes a tree, including directories the user made read-only (only directories are
-/// changed: files are shared with the new tree through hard links).
+/// Removes a tree, including directories made read-only.
 fn remove_tree(path: &Path) -> io::Result<()> {
     match fs::remove_dir_all(path) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -798,5 +884,34 @@ fn make_directories_writable(dir: &Path) {
     let _ = fs::set_permissions(dir, fs::Permissions::from_mode(metadata.mode() | 0o700));
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         make_directories_writable(&entry.path());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_gives_up_on_a_lock_held_too_long_and_says_so() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("out");
+        fs::create_dir(&out).expect("mkdir");
+        let held = lock(&out, FlockOperation::NonBlockingLockExclusive, Duration::ZERO, &out).expect("lock");
+        assert!(held.is_some(), "a local file system has locks");
+        let error = lock(&out, FlockOperation::NonBlockingLockShared, Duration::from_millis(100), &out).expect_err("held");
+        assert!(matches!(error, EmitError::Locked { .. }) && !error.is_refusal(), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains(&format!("`{}`", out.display())) && message.contains("run again"), "{message}");
+        drop(held);
+        assert!(lock(&out, FlockOperation::NonBlockingLockExclusive, Duration::ZERO, &out).expect("free again").is_some());
+    }
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        assert_eq!(temp_path(Path::new("/o/app/main.py")), Path::new(&format!("/o/app/.main.py{TEMP_MARKER}{}", std::process::id())));
+        assert_eq!(temp_pid(".main.py.backbone-tmp-42"), Some(42));
+        for not_temporary in ["main.py", ".backbone-tmp-42", "main.py.backbone-tmp-42", ".main.py.backbone-tmp-x"] {
+            assert_eq!(temp_pid(not_temporary), None, "{not_temporary}");
+        }
     }
 }

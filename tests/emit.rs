@@ -1,7 +1,9 @@
-//! `emit` on real directories: fresh and repeated writes, the manifest, `check`, edited,
+//! `emit` on real directories: fresh and repeated writes, the manifest, `compare`, edited,
 //! missing, orphaned and user-owned files, foreign directories, the user's own files
-//! surviving as hard links, leftovers of dead runs, and atomicity under `kill -9` of the
-//! real binary. Also `backbone generate` end to end: exit codes, `--check`, refusals.
+//! surviving untouched, writing in place (a shell inside OUT, only changed files
+//! rewritten, files turning into directories), the lock, and runs interrupted by
+//! `kill -9` of the real binary. Also `backbone generate` end to end: exit codes,
+//! `--check`, refusals.
 
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use backbone::emit::{self, ConflictKind, DifferenceKind, EmitError, EmitOptions, MANIFEST_PATH};
+use backbone::emit::{self, ConflictKind, DifferenceKind, EmitError, EmitOptions, JOURNAL_PATH, MANIFEST_PATH};
 use backbone::target::FileSet;
 use tempfile::TempDir;
 
@@ -186,10 +188,10 @@ fn an_empty_existing_directory_is_accepted() {
 fn check_is_clean_after_a_write_and_sees_an_edit() {
     let (_dir, out) = scratch();
     emit::write(&out, &project(), &KEEP).expect("write");
-    assert!(emit::check(&out, &project()).expect("check").is_clean());
+    assert!(emit::compare(&out, &project()).expect("check").is_clean());
 
     fs::write(out.join("app/main.py"), "# generated\napp = 2  # my fix\n").expect("edit");
-    let report = emit::check(&out, &project()).expect("check");
+    let report = emit::compare(&out, &project()).expect("check");
     assert!(!report.is_clean());
     assert_eq!(report.differences.len(), 1);
     assert_eq!(report.differences[0].path, "app/main.py");
@@ -212,7 +214,7 @@ fn check_is_clean_after_a_write_and_sees_an_edit() {
     let report = emit::write(&out, &project(), &FORCE).expect("forced write");
     assert_eq!(report.overwritten.len(), 1);
     assert_eq!(read(&out, "app/main.py"), "# generated\napp = 1\n");
-    assert!(emit::check(&out, &project()).expect("check").is_clean());
+    assert!(emit::compare(&out, &project()).expect("check").is_clean());
 }
 
 #[test]
@@ -242,11 +244,11 @@ fn a_deleted_generated_file_is_missing_and_comes_back() {
     let (_dir, out) = scratch();
     emit::write(&out, &project(), &KEEP).expect("write");
     fs::remove_file(out.join("app/models/user.py")).expect("delete");
-    let report = emit::check(&out, &project()).expect("check");
+    let report = emit::compare(&out, &project()).expect("check");
     assert_eq!(report.differences.len(), 1);
     assert_eq!(report.differences[0].to_string(), "missing: app/models/user.py");
     emit::write(&out, &project(), &KEEP).expect("a deletion is no conflict");
-    assert!(emit::check(&out, &project()).expect("check").is_clean());
+    assert!(emit::compare(&out, &project()).expect("check").is_clean());
 }
 
 #[test]
@@ -256,7 +258,7 @@ fn a_file_the_schema_no_longer_produces_is_orphaned_then_removed() {
     older.generated("app/models/post.py", "# generated\nclass Post: ...\n".to_owned());
     emit::write(&out, &older, &KEEP).expect("write the older set");
 
-    let report = emit::check(&out, &project()).expect("check");
+    let report = emit::compare(&out, &project()).expect("check");
     assert_eq!(report.differences.len(), 1);
     assert_eq!(report.differences[0].kind, DifferenceKind::Orphaned);
     assert_eq!(report.differences[0].to_string(), "orphaned: app/models/post.py");
@@ -264,7 +266,7 @@ fn a_file_the_schema_no_longer_produces_is_orphaned_then_removed() {
     let report = emit::write(&out, &project(), &KEEP).expect("write");
     assert_eq!(report.removed, ["app/models/post.py"]);
     assert!(!out.join("app/models/post.py").exists());
-    assert!(emit::check(&out, &project()).expect("check").is_clean());
+    assert!(emit::compare(&out, &project()).expect("check").is_clean());
     assert!(!read(&out, MANIFEST_PATH).contains("post.py"));
 }
 
@@ -291,7 +293,7 @@ fn user_owned_files_are_created_once_and_never_overwritten_or_deleted() {
     let (_dir, out) = scratch();
     emit::write(&out, &project(), &KEEP).expect("write");
     fs::write(out.join("app/hooks.py"), "# yours\ndef on_startup(): ...\n").expect("edit the hook");
-    assert!(emit::check(&out, &project()).expect("check").is_clean(), "an edited user file is no difference");
+    assert!(emit::compare(&out, &project()).expect("check").is_clean(), "an edited user file is no difference");
 
     let mut next = project();
     next.user_owned("app/hooks.py", "# a newer template\n".to_owned());
@@ -313,7 +315,7 @@ fn a_deleted_user_file_is_reported_and_recreated() {
     let (_dir, out) = scratch();
     emit::write(&out, &project(), &KEEP).expect("write");
     fs::remove_file(out.join("app/hooks.py")).expect("delete");
-    let report = emit::check(&out, &project()).expect("check");
+    let report = emit::compare(&out, &project()).expect("check");
     assert_eq!(report.differences.len(), 1);
     assert_eq!(report.differences[0].kind, DifferenceKind::MissingUserFile);
     assert_eq!(report.differences[0].to_string(), "missing: app/hooks.py (user file)");
@@ -432,7 +434,7 @@ fn a_link_to_a_directory_generates_into_that_directory() {
     emit::write(&link, &project(), &KEEP).expect("write");
     assert!(fs::symlink_metadata(&link).expect("metadata").is_symlink(), "the link stays a link");
     assert_eq!(read(&real, "app/main.py"), "# generated\napp = 1\n");
-    assert!(emit::check(&link, &project()).expect("check").is_clean());
+    assert!(emit::compare(&link, &project()).expect("check").is_clean());
 }
 
 // ---------------------------------------------------------------------------------
@@ -464,7 +466,7 @@ fn a_bad_manifest_is_refused() {
         assert!(matches!(error, EmitError::BadManifest { .. }) && error.is_refusal(), "{error:?}");
         let message = error.to_string();
         assert!(message.contains("manifest.json") && message.contains(reason) && message.contains("--force"), "{message}");
-        assert!(emit::check(&out, &project()).is_err());
+        assert!(emit::compare(&out, &project()).is_err());
     }
 }
 
@@ -476,7 +478,7 @@ fn an_output_that_is_a_file_is_refused() {
     let error = emit::write(&file, &project(), &KEEP).expect_err("refused");
     assert!(matches!(error, EmitError::BadOutput { .. }), "{error:?}");
     assert!(error.to_string().contains("not a directory"), "{error}");
-    assert!(emit::check(&file, &project()).is_err());
+    assert!(emit::compare(&file, &project()).is_err());
 }
 
 #[test]
@@ -492,7 +494,7 @@ fn io_errors_name_the_path() {
 #[test]
 fn check_of_a_missing_directory_lists_everything_as_missing() {
     let (_dir, out) = scratch();
-    let report = emit::check(&out, &project()).expect("check");
+    let report = emit::compare(&out, &project()).expect("check");
     let lines: Vec<String> = report.differences.iter().map(ToString::to_string).collect();
     assert_eq!(
         lines,
@@ -502,15 +504,7 @@ fn check_of_a_missing_directory_lists_everything_as_missing() {
 }
 
 // ---------------------------------------------------------------------------------
-// leftovers of dead runs
-
-/// The id of a process that has exited.
-fn dead_pid() -> u32 {
-    let mut child = Command::new("true").spawn().expect("spawn true");
-    let pid = child.id();
-    child.wait().expect("wait");
-    pid
-}
+// leftovers of runs of an earlier backbone, which swapped whole trees
 
 #[test]
 fn leftovers_of_dead_runs_are_removed_and_live_ones_kept() {
@@ -706,7 +700,370 @@ fn progress_is_drawn_on_a_terminal_only() {
 }
 
 // ---------------------------------------------------------------------------------
-// atomicity
+// in place: OUT stays the same directory, only what changed is written
+
+/// Inode and modification time (seconds, nanoseconds) of every entry of a tree: what a
+/// watcher sees.
+type Stamps = BTreeMap<String, (u64, i64, i64)>;
+
+fn stamps(root: &Path) -> Stamps {
+    tree(root)
+        .into_keys()
+        .map(|path| {
+            let metadata = fs::symlink_metadata(root.join(&path)).expect("metadata");
+            (path, (metadata.ino(), metadata.mtime(), metadata.mtime_nsec()))
+        })
+        .collect()
+}
+
+/// What runs left inside OUT: temporary files and the journal.
+fn run_leftovers(out: &Path) -> Vec<String> {
+    tree(out).into_keys().filter(|path| path.contains(".backbone-tmp-") || path == JOURNAL_PATH).collect()
+}
+
+/// `document(2)` with the `posts` table changed.
+fn document_with_other_posts() -> String {
+    document(2).replace("\"length\": 80", "\"length\": 99")
+}
+
+#[test]
+fn a_shell_inside_out_keeps_working_there_after_generate_dash_o_dot() {
+    let (dir, out) = scratch();
+    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    fs::write(&before, document(2)).expect("write");
+    fs::write(&after, document_with_other_posts()).expect("write");
+    generate_fully(&before, &out);
+    let inode = fs::metadata(&out).expect("metadata").ino();
+    // One shell: regenerate into `.`, then go on reading through the same working directory.
+    let script = format!("{} generate {} -o . && pwd -P && ls -A && cat app/models/posts.py", env!("CARGO_BIN_EXE_backbone"), path_str(&after));
+    let shell = Command::new("sh").args(["-c", &script]).current_dir(&out).stdin(Stdio::null()).output().expect("run sh");
+    assert!(shell.status.success(), "{}", text(&shell.stderr));
+    let stdout = text(&shell.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first().copied(), Some(path_str(&fs::canonicalize(&out).expect("canonical"))), "the working directory still exists: {stdout}");
+    for entry in [".backbone", "app", "README.md", "pyproject.toml"] {
+        assert!(lines.contains(&entry), "`ls -A` inside OUT lists {entry}: {stdout}");
+    }
+    assert!(stdout.contains("99"), "the new model is read through the old working directory: {stdout}");
+    assert_eq!(fs::metadata(&out).expect("metadata").ino(), inode, "OUT is the same directory");
+}
+
+#[test]
+fn changing_one_table_rewrites_only_the_files_that_change() {
+    let (dir, out) = scratch();
+    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    fs::write(&before, document(2)).expect("write");
+    fs::write(&after, document_with_other_posts()).expect("write");
+    generate_fully(&before, &out);
+    let fresh = dir.path().join("fresh");
+    generate_fully(&after, &fresh);
+    let (old_tree, new_tree) = (tree(&out), tree(&fresh));
+    let old_stamps = stamps(&out);
+    generate_fully(&after, &out);
+    assert_eq!(tree(&out), new_tree, "the same output as a fresh run");
+    let new_stamps = stamps(&out);
+    let mut rewritten = Vec::new();
+    for (path, node) in &new_tree {
+        if matches!(node, Node::Dir(_)) {
+            continue;
+        }
+        if old_tree.get(path) == Some(node) {
+            assert_eq!(new_stamps[path], old_stamps[path], "{path} did not change, so it keeps its inode and modification time");
+        } else {
+            assert_ne!(new_stamps[path].0, old_stamps[path].0, "{path} changed, so it is a new file");
+            rewritten.push(path.as_str());
+        }
+    }
+    assert!(rewritten.contains(&MANIFEST_PATH) && rewritten.contains(&"app/models/posts.py"), "{rewritten:?}");
+    for untouched in ["app/models/users.py", "app/routes/users.py", "app/schemas/users.py", "tests/test_users.py", "app/main.py"] {
+        assert!(!rewritten.contains(&untouched), "{untouched} is the other table's or lists no columns: {rewritten:?}");
+    }
+    assert!(run_leftovers(&out).is_empty(), "{:?}", run_leftovers(&out));
+}
+
+#[test]
+fn an_unchanged_regeneration_touches_nothing() {
+    let (dir, out) = scratch();
+    let schema = dir.path().join("schema.json");
+    fs::write(&schema, document(2)).expect("write");
+    generate_fully(&schema, &out);
+    let before = stamps(&out);
+    generate_fully(&schema, &out);
+    assert_eq!(stamps(&out), before, "no file, not even the manifest, and no directory changed");
+    let check = backbone(&["generate", path_str(&schema), "-o", path_str(&out), "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
+
+#[test]
+fn dropping_a_table_removes_its_files_and_keeps_the_users() {
+    let (dir, out) = scratch();
+    let (two, one) = (dir.path().join("two.json"), dir.path().join("one.json"));
+    fs::write(&two, document(2)).expect("write");
+    fs::write(&one, document(1)).expect("write");
+    generate_fully(&two, &out);
+    fs::write(out.join("app/extensions.py"), "def register(app): ...\n").expect("edit the user file");
+    fs::write(out.join("app/models/notes.txt"), "mine\n").expect("write");
+    let users_model = fs::metadata(out.join("app/models/users.py")).expect("metadata").ino();
+    let generated = backbone(&["generate", path_str(&one), "-o", path_str(&out)]);
+    assert_eq!(generated.status.code(), Some(0), "{}", text(&generated.stderr));
+    assert!(text(&generated.stderr).contains("obsolete files removed"), "{}", text(&generated.stderr));
+    let remaining = tree(&out);
+    assert!(remaining.keys().all(|path| !path.contains("posts")), "{:?}", remaining.keys().collect::<Vec<_>>());
+    assert_eq!(read(&out, "app/extensions.py"), "def register(app): ...\n");
+    assert_eq!(read(&out, "app/models/notes.txt"), "mine\n");
+    assert_eq!(fs::metadata(out.join("app/models/users.py")).expect("metadata").ino(), users_model);
+}
+
+#[test]
+fn orphans_take_the_directories_they_leave_empty_with_them() {
+    let (_dir, out) = scratch();
+    let with_reports = |extra: &[(&str, &str)]| {
+        let mut files = project();
+        for (path, contents) in extra {
+            files.generated(*path, (*contents).to_owned());
+        }
+        files
+    };
+    let reports = [("app/reports/daily/summary.py", "# daily\n"), ("app/reports/weekly.py", "# weekly\n")];
+    emit::write(&out, &with_reports(&reports), &KEEP).expect("write");
+    let report = emit::write(&out, &project(), &KEEP).expect("write");
+    assert_eq!(report.removed, ["app/reports/daily/summary.py", "app/reports/weekly.py"]);
+    assert!(!out.join("app/reports").exists(), "emptied directories are removed");
+    assert!(out.join("app/models").is_dir(), "directories still needed stay");
+
+    // A directory that holds something of the user's stays, with it.
+    emit::write(&out, &with_reports(&reports), &KEEP).expect("write");
+    fs::write(out.join("app/reports/mine.py"), "# mine\n").expect("write");
+    emit::write(&out, &project(), &KEEP).expect("write");
+    assert_eq!(read(&out, "app/reports/mine.py"), "# mine\n");
+    assert!(!out.join("app/reports/daily").exists());
+}
+
+#[test]
+fn a_generated_directory_can_become_a_generated_file() {
+    let (_dir, out) = scratch();
+    emit::write(&out, &file_set(&[("app/models/user.py", "# user\n"), ("app/models/sub/post.py", "# post\n")], &[]), &KEEP).expect("write");
+    let report = emit::write(&out, &file_set(&[("app/models", "# one module now\n")], &[]), &KEEP).expect("the directory holds only orphans");
+    assert_eq!(report.removed, ["app/models/sub/post.py", "app/models/user.py"]);
+    assert_eq!(read(&out, "app/models"), "# one module now\n");
+    assert!(emit::compare(&out, &file_set(&[("app/models", "# one module now\n")], &[])).expect("compare").is_clean());
+
+    // A directory holding a file of the user's is theirs: refused, then replaced with force.
+    let (_dir, out) = scratch();
+    emit::write(&out, &file_set(&[("app/models/user.py", "# user\n")], &[]), &KEEP).expect("write");
+    fs::write(out.join("app/models/mine.py"), "# mine\n").expect("write");
+    let error = emit::write(&out, &file_set(&[("app/models", "# module\n")], &[]), &KEEP).expect_err("refused");
+    let EmitError::Conflicts { conflicts, .. } = &error else { panic!("{error:?}") };
+    assert_eq!((conflicts[0].path.as_str(), conflicts[0].kind), ("app/models", ConflictKind::NotGenerated));
+    assert_eq!(read(&out, "app/models/mine.py"), "# mine\n", "nothing written");
+    assert_eq!(read(&out, "app/models/user.py"), "# user\n", "nothing removed");
+    emit::write(&out, &file_set(&[("app/models", "# module\n")], &[]), &FORCE).expect("forced");
+    assert_eq!(read(&out, "app/models"), "# module\n");
+}
+
+/// Every generated path (at most six, over three levels) with one of two contents, and a
+/// user file; no file where another's directory goes.
+fn file_sets() -> impl proptest::strategy::Strategy<Value = FileSet> {
+    use proptest::prelude::*;
+    const PATHS: [&str; 6] = ["a", "a/b", "a/b/c", "a/d", "e", "e/f"];
+    proptest::collection::vec(0..3u8, PATHS.len()).prop_map(|choices| {
+        let mut files = FileSet::new();
+        for (path, choice) in PATHS.iter().zip(choices) {
+            let inside_a_file = path.match_indices('/').any(|(idx, _)| files.get(&path[..idx]).is_some());
+            if choice > 0 && !inside_a_file {
+                files.generated(*path, format!("version {choice}\n"));
+            }
+        }
+        files.user_owned("user.py", "# yours\n".to_owned());
+        files
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 64, failure_persistence: None, ..proptest::test_runner::Config::default() })]
+
+    /// Any sequence of file sets, files turning into directories and back included: each
+    /// write leaves exactly its files (no orphan, no empty directory), `compare` finds
+    /// nothing, and a file whose contents stay keeps its inode.
+    #[test]
+    fn any_sequence_of_writes_leaves_exactly_the_last_file_set(sets in proptest::collection::vec(file_sets(), 1..5)) {
+        let (_dir, out) = scratch();
+        let mut previous: Option<(FileSet, Stamps)> = None;
+        for files in sets {
+            emit::write(&out, &files, &KEEP).expect("no conflict: nothing was edited");
+            proptest::prop_assert!(emit::compare(&out, &files).expect("compare").is_clean());
+            let now = tree(&out);
+            let expected: Vec<&str> = files.iter().map(|(path, _)| path.as_str()).chain([MANIFEST_PATH]).collect();
+            let on_disk: Vec<&str> = now.iter().filter(|(_, node)| !matches!(node, Node::Dir(_))).map(|(path, _)| path.as_str()).collect();
+            proptest::prop_assert_eq!(on_disk.iter().copied().collect::<std::collections::BTreeSet<_>>(), expected.iter().copied().collect());
+            for (path, node) in &now {
+                let holds_a_file = expected.iter().any(|file| file.starts_with(&format!("{path}/")));
+                proptest::prop_assert!(!matches!(node, Node::Dir(_)) || holds_a_file, "{} is an empty directory left behind", path);
+            }
+            let stamps_now = stamps(&out);
+            if let Some((before, before_stamps)) = &previous {
+                for (path, file) in files.iter() {
+                    if before.get(path).is_some_and(|old| old.contents == file.contents) {
+                        proptest::prop_assert_eq!(stamps_now[path.as_str()], before_stamps[path.as_str()], "{} did not change", path);
+                    }
+                }
+            }
+            previous = Some((files, stamps_now));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// one run at a time
+
+#[test]
+fn a_second_run_waits_for_the_one_holding_out() {
+    let (dir, out) = scratch();
+    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    fs::write(&before, document(2)).expect("write");
+    fs::write(&after, document_with_other_posts()).expect("write");
+    generate_fully(&before, &out);
+    let old_tree = tree(&out);
+    // This test plays the run in progress: it holds OUT's lock.
+    let holder = fs::File::open(&out).expect("open OUT");
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).expect("lock OUT");
+    let spawn = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_backbone"))
+            .args(["generate", path_str(&after), "-o", path_str(&out)])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn backbone")
+    };
+    let (mut writer, mut comparer) = (spawn(&[]), spawn(&["--check"]));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(writer.try_wait().expect("try_wait").is_none(), "the second run waits");
+    assert!(comparer.try_wait().expect("try_wait").is_none(), "--check waits too, so it never compares half a run");
+    assert_eq!(tree(&out), old_tree, "and touches nothing meanwhile");
+    drop(holder);
+    let written = writer.wait_with_output().expect("wait");
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    let checked = comparer.wait_with_output().expect("wait");
+    // The check ran before or after the write, never in the middle: all old or all new.
+    match checked.status.code() {
+        Some(0) => {}
+        Some(1) => assert!(text(&checked.stdout).lines().all(|line| line.starts_with("changed: ")), "{}", text(&checked.stdout)),
+        other => panic!("--check: {other:?} {}", text(&checked.stderr)),
+    }
+    assert_eq!(backbone(&["generate", path_str(&after), "-o", path_str(&out), "--check"]).status.code(), Some(0));
+}
+
+// ---------------------------------------------------------------------------------
+// interrupted runs
+
+/// The id of a process that has exited.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("spawn true");
+    let pid = child.id();
+    child.wait().expect("wait");
+    pid
+}
+
+#[test]
+fn a_half_updated_output_is_named_by_check_and_completed_by_the_next_run() {
+    let (dir, out) = scratch();
+    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    fs::write(&before, document(2)).expect("write");
+    fs::write(&after, document_with_other_posts()).expect("write");
+    let fresh = dir.path().join("fresh");
+    generate_fully(&after, &fresh);
+    generate_fully(&before, &out);
+    // A run that stopped midway: two files new, the others and the manifest old, and a
+    // temporary file beside its target.
+    for done in ["app/models/posts.py", "app/schemas/posts.py"] {
+        fs::copy(fresh.join(done), out.join(done)).expect("copy");
+    }
+    let temp = format!("tests/.test_posts.py.backbone-tmp-{}", dead_pid());
+    fs::write(out.join(&temp), "half a file").expect("write");
+    let check = backbone(&["generate", path_str(&after), "-o", path_str(&out), "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let stdout = text(&check.stdout);
+    for line in ["changed: app/models/posts.py", "changed: app/schemas/posts.py"] {
+        assert!(!stdout.contains(line), "{line} is already new: {stdout}");
+    }
+    for line in ["changed: tests/test_posts.py".to_owned(), "changed: migrations/versions/0001_initial.py".to_owned(), format!("leftover: {temp}")] {
+        assert!(stdout.lines().any(|listed| listed == line), "{line} is named: {stdout}");
+    }
+    let completed = backbone(&["generate", path_str(&after), "-o", path_str(&out)]);
+    assert_eq!(completed.status.code(), Some(0), "{}", text(&completed.stderr));
+    assert_eq!(tree(&out), tree(&fresh));
+
+    // Every file new but the manifest: the manifest is what --check names.
+    generate_fully(&before, &out);
+    let old_manifest = read(&out, MANIFEST_PATH);
+    generate_fully(&after, &out);
+    fs::write(out.join(MANIFEST_PATH), old_manifest).expect("write");
+    let check = backbone(&["generate", path_str(&after), "-o", path_str(&out), "--check"]);
+    assert_eq!((check.status.code(), text(&check.stdout)), (Some(1), format!("changed: {MANIFEST_PATH}\n")));
+    generate_fully(&after, &out);
+    assert_eq!(tree(&out), tree(&fresh));
+}
+
+/// Starts `generate` and kills it as soon as its journal appears, so mid-write. Returns
+/// false when the run finished first.
+fn kill_mid_write(schema: &Path, out: &Path) -> bool {
+    let journal = out.join(JOURNAL_PATH);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backbone"))
+        .args(["generate", path_str(schema), "-o", path_str(out)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn backbone");
+    loop {
+        if journal.exists() {
+            let _ = child.kill();
+            child.wait().expect("wait");
+            return journal.exists();
+        }
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            assert!(status.success());
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+#[test]
+fn a_run_killed_mid_write_is_completed_by_the_next_run_whatever_its_schema() {
+    let (dir, out) = scratch();
+    let schemas: Vec<PathBuf> = (0..3)
+        .map(|version| {
+            let path = dir.path().join(format!("v{version}.json"));
+            // Every table changes from one version to the next, and tables come and go.
+            let document = synthetic::document(200 + 20 * version).replace("\"length\": 120", &format!("\"length\": {}", 100 + version));
+            fs::write(&path, document).expect("write");
+            path
+        })
+        .collect();
+    generate_fully(&schemas[0], &out);
+    fs::write(out.join("notes.txt"), "mine\n").expect("write");
+    let mut killed = false;
+    for _ in 0..5 {
+        if kill_mid_write(&schemas[1], &out) {
+            killed = true;
+            break;
+        }
+        generate_fully(&schemas[0], &out);
+    }
+    assert!(killed, "no kill landed during a write");
+    let check = backbone(&["generate", path_str(&schemas[1]), "-o", path_str(&out), "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stdout).lines().any(|line| line == format!("interrupted: {JOURNAL_PATH} (a run did not finish)")), "{}", text(&check.stdout));
+    // Without --force: what the killed run wrote is known as backbone's from its journal.
+    let next = backbone(&["generate", path_str(&schemas[2]), "-o", path_str(&out)]);
+    assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+    let fresh = dir.path().join("fresh");
+    generate_fully(&schemas[2], &fresh);
+    fs::write(fresh.join("notes.txt"), "mine\n").expect("write");
+    assert_eq!(tree(&out), tree(&fresh), "the same as a run that was never interrupted");
+}
 
 /// A small deterministic generator, seeded from the clock; the seed is printed so a
 /// failure can be replayed.
@@ -735,7 +1092,7 @@ fn generate_fully(schema: &Path, out: &Path) -> Duration {
 }
 
 #[test]
-fn a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
+fn a_run_killed_at_any_moment_leaves_each_file_old_or_new() {
     let (dir, out) = scratch();
     let tables = 300;
     let old_schema = dir.path().join("old.json");
@@ -745,7 +1102,7 @@ fn a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     fs::write(&new_schema, synthetic::document(tables + 40).replace("\"length\": 120", "\"length\": 99")).expect("write");
 
     generate_fully(&old_schema, &out);
-    // The user's environment: many files that must come along every time.
+    // The user's environment: many files a run must not touch.
     for package in 0..40 {
         let dir = out.join(format!(".venv/lib/site-packages/pkg{package}"));
         fs::create_dir_all(&dir).expect("mkdir");
@@ -764,10 +1121,11 @@ fn a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let seed = (since_epoch.as_secs() << 32 ^ u64::from(since_epoch.subsec_nanos()) ^ u64::from(std::process::id())) | 1;
     let mut random = Random(seed);
-    let (mut current_is_old, mut mid_write, mut completed, mut attempts) = (true, 0, 0, 0);
-    while attempts < 12 || (mid_write < 3 && attempts < 40) {
+    let (mut mid_write, mut finished, mut attempts) = (0, 0, 0);
+    while attempts < 10 || (mid_write < 3 && attempts < 30) {
         attempts += 1;
-        let schema = if current_is_old { &new_schema } else { &old_schema };
+        // Mostly the other schema than last time, sometimes the same one again.
+        let (schema, target) = if random.fraction() < 0.5 { (&new_schema, &new_tree) } else { (&old_schema, &old_tree) };
         let delay = duration.mul_f64(0.1 + 1.1 * random.fraction());
         let mut child = Command::new(env!("CARGO_BIN_EXE_backbone"))
             .args(["generate", path_str(schema), "-o", path_str(&out)])
@@ -776,33 +1134,37 @@ fn a_run_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
             .spawn()
             .expect("spawn backbone");
         std::thread::sleep(delay);
-        // SIGKILL; an error means the run had already finished.
-        let _ = child.kill();
-        child.wait().expect("wait");
-        // The killed run's own temporary tree is still there: it died during a write.
-        let own_suffix = format!("-{}", child.id());
-        if siblings(&out).iter().any(|name| name.ends_with(&own_suffix)) {
-            mid_write += 1;
+        match child.try_wait().expect("try_wait") {
+            Some(status) => {
+                assert!(status.success(), "seed {seed}: a run after a killed one must succeed");
+                finished += 1;
+            }
+            None => {
+                let _ = child.kill();
+                child.wait().expect("wait");
+            }
         }
         let now = tree(&out);
-        if now == old_tree {
-            completed += usize::from(!current_is_old);
-            current_is_old = true;
-        } else if now == new_tree {
-            completed += usize::from(current_is_old);
-            current_is_old = false;
-        } else {
-            let differing: Vec<&String> = now.keys().chain(old_tree.keys()).filter(|path| now.get(*path) != old_tree.get(*path)).take(5).collect();
-            panic!("seed {seed}: after a kill at {delay:?} OUT is neither the old nor the new tree; e.g. {differing:?}");
+        mid_write += usize::from(now.contains_key(JOURNAL_PATH));
+        for (path, node) in &now {
+            let is_leftover = path.contains(".backbone-tmp-") || path == JOURNAL_PATH;
+            let known = old_tree.get(path) == Some(node) || new_tree.get(path) == Some(node);
+            assert!(is_leftover || known, "seed {seed}: after a kill at {delay:?}, {path} is neither its old nor its new version");
         }
+        for path in old_tree.keys().filter(|path| new_tree.contains_key(*path)) {
+            assert!(now.contains_key(path), "seed {seed}: after a kill at {delay:?}, {path}, in both versions, is missing");
+        }
+        // --check tells a complete run from an interrupted one.
+        let check = backbone(&["generate", path_str(schema), "-o", path_str(&out), "--check"]);
+        assert_eq!(check.status.code(), Some(i32::from(now != *target)), "seed {seed}: {}", text(&check.stdout));
     }
-    let tally = format!("seed {seed}: {attempts} kills, {mid_write} during a write, {completed} runs finished; a run takes {duration:?}");
+    let tally = format!("seed {seed}: {attempts} runs, {mid_write} killed during a write, {finished} finished; a run takes {duration:?}");
     assert!(mid_write > 0, "{tally}: no kill landed during a write, so the test did not test anything");
 
-    // The next run cleans up after the killed ones.
+    // The next run completes whatever was left.
     generate_fully(&new_schema, &out);
-    assert_eq!(tree(&out), new_tree);
-    assert!(siblings(&out).is_empty(), "leftovers: {:?}", siblings(&out));
+    assert_eq!(tree(&out), new_tree, "{tally}");
+    assert!(run_leftovers(&out).is_empty(), "leftovers: {:?}", run_leftovers(&out));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `backbone generate FILE -o OUT [--force] [--check]`: read the document (and a saved
 //! refinement), run [`crate::generate`] — the library's one generation path, which the
 //! daemon runs too — then write its files with [`emit::write`] or compare them with
-//! [`emit::check`], and report.
+//! [`emit::compare`], and report.
 //!
 //! Invariants: an invalid schema writes nothing, nor does a refinement that breaks a
 //! rule; a template failure or generated Python that does not parse (backbone bugs) exit
@@ -127,7 +127,7 @@ pub(crate) fn run(args: &GenerateArgs, printer: &mut Printer) -> ExitStatus {
     progress.step(&format!("{} {} files", if args.check { "comparing" } else { "writing" }, files.len()));
     let out = args.output.display();
     if args.check {
-        let checked = emit::check(&args.output, &files);
+        let checked = emit::compare(&args.output, &files);
         drop(progress);
         return match checked {
             Ok(report) if report.is_clean() => {
