@@ -116,6 +116,155 @@ fn the_kubernetes_manifests_fit_together() {
     }
 }
 
+/// The kinds the manifests may use, with the API group version Kubernetes serves them
+/// under (the stable ones: a beta or removed version fails to apply on a current cluster).
+const KNOWN_KINDS: &[(&str, &str)] = &[
+    ("v1", "ConfigMap"),
+    ("v1", "Namespace"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("networking.k8s.io/v1", "Ingress"),
+];
+
+/// Every Kubernetes object under deploy/k8s (the kustomization is kustomize's, not an object).
+fn kubernetes_objects() -> Vec<(PathBuf, Yaml)> {
+    files_with(Path::new("deploy/k8s"), &["yaml", "yml"])
+        .into_iter()
+        .filter(|path| path.file_name().is_some_and(|name| name != "kustomization.yaml"))
+        .flat_map(|path| yaml_documents(&path).into_iter().map(move |document| (path.clone(), document)))
+        .collect()
+}
+
+fn of_kind<'a>(objects: &'a [(PathBuf, Yaml)], kind: &str) -> Vec<&'a Yaml> {
+    objects.iter().filter(|(_, object)| object["kind"] == kind).map(|(_, object)| object).collect()
+}
+
+fn name_of(object: &Yaml) -> &str {
+    object["metadata"]["name"].as_str().unwrap()
+}
+
+/// `true` when every label of `selector` is on `labels` (how a label selector matches).
+fn selects(selector: &Yaml, labels: &Yaml) -> bool {
+    let (Some(selector), Some(labels)) = (selector.as_mapping(), labels.as_mapping()) else { return false };
+    !selector.is_empty() && selector.iter().all(|(key, value)| labels.get(key) == Some(value))
+}
+
+/// `true` when a probe's or a Service's port (a name or a number) is one the container declares.
+fn names_a_container_port(port: &Yaml, container: &Yaml) -> bool {
+    container["ports"].as_sequence().into_iter().flatten().any(|declared| match port {
+        Yaml::String(name) => declared["name"].as_str() == Some(name),
+        number => declared["containerPort"] == *number,
+    })
+}
+
+/// The schema facts `kubectl apply` (or the pods it starts) would trip over, checked over
+/// every object rather than one file at a time: known kinds, selectors that select, ports
+/// that exist, probes on the daemon's real routes, bounded resources and non-root pods.
+#[test]
+fn every_kubernetes_object_is_consistent_with_the_others() {
+    let objects = kubernetes_objects();
+    assert!(objects.len() >= 10, "{} objects", objects.len());
+    for (path, object) in &objects {
+        let (api_version, kind) = (object["apiVersion"].as_str().unwrap_or_default(), object["kind"].as_str().unwrap_or_default());
+        assert!(KNOWN_KINDS.contains(&(api_version, kind)), "{}: {api_version} {kind} is not a known stable kind", path.display());
+        let name = name_of(object);
+        assert!(
+            name.len() <= 63 && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-') && !name.starts_with('-'),
+            "{}: {name} is not a DNS-1123 label",
+            path.display()
+        );
+    }
+    let deployments = of_kind(&objects, "Deployment");
+    for deployment in &deployments {
+        let name = name_of(deployment);
+        let pod = &deployment["spec"]["template"];
+        assert!(selects(&deployment["spec"]["selector"]["matchLabels"], &pod["metadata"]["labels"]), "{name}: the selector misses its own pods");
+        assert_eq!(pod["spec"]["securityContext"]["runAsNonRoot"], true, "{name}: the pod may run as root");
+        let containers = pod["spec"]["containers"].as_sequence().unwrap();
+        for container in containers {
+            for bound in ["requests", "limits"] {
+                for resource in ["cpu", "memory"] {
+                    assert!(!container["resources"][bound][resource].is_null(), "{name}: no {bound}.{resource}");
+                }
+            }
+            assert_eq!(container["securityContext"]["allowPrivilegeEscalation"], false, "{name}");
+            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                let probe = &container[probe];
+                for handler in ["httpGet", "tcpSocket"] {
+                    if !probe[handler].is_null() {
+                        assert!(names_a_container_port(&probe[handler]["port"], container), "{name}: {handler} probe on an undeclared port");
+                    }
+                }
+                if let Some(path) = probe["httpGet"]["path"].as_str() {
+                    assert!(served(path), "{name}: probe on {path}, which the daemon does not serve");
+                }
+            }
+        }
+    }
+    let services = of_kind(&objects, "Service");
+    for service in &services {
+        let name = name_of(service);
+        let backing: Vec<&&Yaml> =
+            deployments.iter().filter(|deployment| selects(&service["spec"]["selector"], &deployment["spec"]["template"]["metadata"]["labels"])).collect();
+        assert_eq!(backing.len(), 1, "Service {name} selects {} Deployments", backing.len());
+        let containers = backing[0]["spec"]["template"]["spec"]["containers"].as_sequence().unwrap();
+        for port in service["spec"]["ports"].as_sequence().unwrap() {
+            let target = &port["targetPort"];
+            assert!(containers.iter().any(|container| names_a_container_port(target, container)), "Service {name}: targetPort {target:?} is no container port");
+        }
+    }
+    for pdb in of_kind(&objects, "PodDisruptionBudget") {
+        let selected = deployments
+            .iter()
+            .filter(|deployment| selects(&pdb["spec"]["selector"]["matchLabels"], &deployment["spec"]["template"]["metadata"]["labels"]))
+            .count();
+        assert_eq!(selected, 1, "PodDisruptionBudget {} selects {selected} Deployments", name_of(pdb));
+    }
+    for ingress in of_kind(&objects, "Ingress") {
+        for rule in ingress["spec"]["rules"].as_sequence().unwrap() {
+            for path in rule["http"]["paths"].as_sequence().unwrap() {
+                let backend = &path["backend"]["service"];
+                let service = services.iter().find(|service| service["metadata"]["name"] == backend["name"]);
+                let service = service.unwrap_or_else(|| panic!("Ingress {}: no Service {:?}", name_of(ingress), backend["name"]));
+                let port = &backend["port"];
+                let exists = service["spec"]["ports"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .any(|declared| if port["name"].is_null() { declared["port"] == port["number"] } else { declared["name"] == port["name"] });
+                assert!(exists, "Ingress {}: Service {} has no port {port:?}", name_of(ingress), name_of(service));
+            }
+        }
+    }
+    for hpa in of_kind(&objects, "HorizontalPodAutoscaler") {
+        let target = &hpa["spec"]["scaleTargetRef"];
+        assert!(deployments.iter().any(|deployment| deployment["metadata"]["name"] == target["name"]), "HorizontalPodAutoscaler {}: no target", name_of(hpa));
+    }
+}
+
+/// The full OpenAPI schemas of Kubernetes, where `kubernetes-validate` (PyPI; it bundles
+/// the schemas and works offline) is installed — the CI workflow installs it.
+#[test]
+fn kubernetes_validate_accepts_every_manifest() {
+    let manifests: Vec<PathBuf> = files_with(Path::new("deploy/k8s"), &["yaml", "yml"])
+        .into_iter()
+        .filter(|path| path.file_name().is_some_and(|name| name != "kustomization.yaml"))
+        .collect();
+    let output = std::process::Command::new("kubernetes-validate").args(["--strict", "--quiet"]).args(&manifests).output();
+    match output {
+        Ok(output) => assert!(
+            output.status.success(),
+            "kubernetes-validate --strict:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(_) => skip_note("kubernetes-validate (pip install kubernetes-validate) is not installed; the manifests were checked by the rules above only"),
+    }
+}
+
 #[test]
 fn compose_and_dockerfile_are_complete() {
     let compose = yaml("deploy/docker-compose.yml");
@@ -221,11 +370,11 @@ fn promtool_accepts_the_alert_rules() {
         Ok(output) => {
             assert!(output.status.success(), "promtool check rules:\n{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         }
-        Err(_) => skip_note(),
+        Err(_) => skip_note("promtool (Debian package `prometheus`) is not installed; the alert rules were only parsed as YAML"),
     }
 }
 
 #[expect(clippy::print_stderr, reason = "a skipped check must be visible in the test output")]
-fn skip_note() {
-    eprintln!("note: promtool (Debian package `prometheus`) is not installed; the alert rules were only parsed as YAML");
+fn skip_note(what: &str) {
+    eprintln!("note: {what}");
 }
