@@ -1,5 +1,5 @@
 //! `backbone generate FILE -o OUT [--force] [--check]`: read the document (and a saved
-//! refinement), run [`crate::generate`] — the library's one generation path, which the
+//! refinement), run [`crate::generate()`] — the library's one generation path, which the
 //! daemon runs too — then write its files with [`emit::write`] or compare them with
 //! [`emit::compare`], and report.
 //!

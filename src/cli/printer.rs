@@ -61,7 +61,7 @@ impl Printer {
         self.progress_source().start()
     }
 
-    /// What starts a [`Progress`] later, from any thread (the printer itself cannot be
+    /// What starts a `Progress` later, from any thread (the printer itself cannot be
     /// shared): for work whose length is known only once it runs.
     pub fn progress_source(&self) -> ProgressSource {
         ProgressSource { terminal: self.stderr_is_terminal }

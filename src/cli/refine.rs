@@ -143,7 +143,7 @@ impl AnswerCache for DirCache {
     }
 }
 
-/// The provider behind the on-disk answer cache, for [`crate::generate`]: what happens
+/// The provider behind the on-disk answer cache, for [`crate::generate()`]: what happens
 /// is shown on the progress display and kept as lines for standard error, printed once
 /// generation returns.
 pub(super) struct Live<'a> {

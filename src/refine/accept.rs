@@ -8,7 +8,7 @@
 //!
 //! Invariant: applying an accepted refinement only adds descriptions, constraints and
 //! indexes. That is not proof the result is valid (an index can make a column break a
-//! key rule), so [`crate::generate`] runs every rule of `check` on it again and refuses
+//! key rule), so [`crate::generate()`] runs every rule of `check` on it again and refuses
 //! a refinement that breaks one.
 
 use std::collections::BTreeSet;

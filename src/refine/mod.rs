@@ -6,7 +6,7 @@
 //! an escaped string or a checked constraint.
 //!
 //! Stages: [`prompt`] (messages from the schema) → [`provider::call`] (HTTP) →
-//! [`parse`] → [`accept::review`] → [`accept::apply`], run by [`crate::generate`]
+//! [`parse`] → [`accept::review`] → [`accept::apply`], run by [`crate::generate()`]
 //! (for `generate --refine` and `backbone serve`), which then checks the refined model
 //! with every rule of `check` again. The answer cache is an
 //! [`AnswerCache`] the caller supplies, so caching to disk and saving stay the CLI's

@@ -1,7 +1,7 @@
 //! The refine pass for one schema: settings from options ([`settings`]), then prompt →
 //! answer cache or [`provider::call`] → [`parse`](super::parse) ([`ask`], behind
 //! [`Propose`]) → [`review`](super::review) → [`apply`](super::apply) ([`settle`]).
-//! [`crate::generate`] runs it between compiling and checking again, for `generate
+//! [`crate::generate()`] runs it between compiling and checking again, for `generate
 //! --refine` and `backbone serve` alike.
 //!
 //! Invariant: no file I/O and no printing here. The cache is an [`AnswerCache`] the
@@ -185,7 +185,7 @@ pub fn ask(settings: &LlmSettings, schema: &Schema, cache: &mut dyn AnswerCache,
 
 /// Where a refinement comes from once the document has compiled: the provider, asked
 /// through the caller's cache and observer ([`ask`] with the CLI's directory cache and
-/// progress lines, or the daemon's metrics). [`crate::generate`] calls it with the
+/// progress lines, or the daemon's metrics). [`crate::generate()`] calls it with the
 /// valid schema; any `Fn(&Schema) -> Result<Asked, Error>` is one.
 pub trait Propose {
     /// Asks for a refinement of `schema` (parsed, not yet reviewed).

@@ -1,6 +1,6 @@
 //! The API handlers: validate, generate, token and status. They call the same
 //! [`crate::compile`] and the same JSON renderer as `backbone validate --format json`,
-//! and the same [`crate::generate`] as `backbone generate`.
+//! and the same [`crate::generate()`] as `backbone generate`.
 
 use std::cell::Cell;
 use std::io::Write;
@@ -261,7 +261,7 @@ fn refine_report(settings: &LlmSettings, pass: &RefinementPass, call: Option<&Ll
     }
 }
 
-/// [`crate::generate`] on the body: the one generation path, as `backbone generate` runs it.
+/// [`crate::generate()`] on the body: the one generation path, as `backbone generate` runs it.
 fn generate_project(body: &Bytes, options: &crate::CompileOptions, max_values: usize, llm: Option<&LlmSettings>) -> (Generated, Option<LlmCall>) {
     let source = match body_source(body, max_values) {
         Ok(source) => source,
