@@ -245,24 +245,29 @@ fn every_kubernetes_object_is_consistent_with_the_others() {
     }
 }
 
-/// The full OpenAPI schemas of Kubernetes, where `kubernetes-validate` (PyPI; it bundles
-/// the schemas and works offline) is installed — the CI workflow installs it.
+/// The full OpenAPI schemas of Kubernetes, through `kubernetes-validate` (PyPI; it
+/// bundles the schemas and works offline), from the test venv (`scripts/python-env`,
+/// pinned in tests/python/requirements.txt).
 #[test]
 fn kubernetes_validate_accepts_every_manifest() {
     let manifests: Vec<PathBuf> = files_with(Path::new("deploy/k8s"), &["yaml", "yml"])
         .into_iter()
         .filter(|path| path.file_name().is_some_and(|name| name != "kustomization.yaml"))
         .collect();
-    let output = std::process::Command::new("kubernetes-validate").args(["--strict", "--quiet"]).args(&manifests).output();
-    match output {
-        Ok(output) => assert!(
-            output.status.success(),
-            "kubernetes-validate --strict:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-        Err(_) => skip_note("kubernetes-validate (pip install kubernetes-validate) is not installed; the manifests were checked by the rules above only"),
-    }
+    let venv = std::process::Command::new("scripts/python-env").output().expect("run scripts/python-env");
+    assert!(venv.status.success(), "scripts/python-env failed:\n{}", String::from_utf8_lossy(&venv.stderr));
+    let python = PathBuf::from(String::from_utf8_lossy(&venv.stdout).lines().last().expect("the venv's python").trim());
+    let output = std::process::Command::new(python.with_file_name("kubernetes-validate"))
+        .args(["--strict", "--quiet"])
+        .args(&manifests)
+        .output()
+        .expect("run kubernetes-validate");
+    assert!(
+        output.status.success(),
+        "kubernetes-validate --strict:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
