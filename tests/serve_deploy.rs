@@ -262,12 +262,7 @@ fn kubernetes_validate_accepts_every_manifest() {
         .args(&manifests)
         .output()
         .expect("run kubernetes-validate");
-    assert!(
-        output.status.success(),
-        "kubernetes-validate --strict:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "kubernetes-validate --strict:\n{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> Result<FileSet, RenderErro
 fn format(files: &mut FileSet) {
     let options = ruff_python_formatter::PyFormatOptions::default().with_target_version(ruff_python_ast::PythonVersion::PY311);
     let mut modules: Vec<&mut String> =
-        files.iter_mut().filter(|(path, file)| verify::is_python(path) && has_long_line(&file.contents)).map(|(_, file)| &mut file.contents).collect();
+        files.iter_mut().filter(|(path, file)| verify::is_python(path) && needs_formatter(&file.contents)).map(|(_, file)| &mut file.contents).collect();
     // Formatting is most of generation's time: the modules are split over the cores.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(modules.len().max(1));
     let chunk = modules.len().div_ceil(workers).max(1);
@@ -81,15 +81,105 @@ fn format(files: &mut FileSet) {
     });
 }
 
-/// Whether a line of `contents` is longer than ruff's line length. The printer
-/// ([`layout`]) breaks a line only when it does not fit, as ruff does, so a module
-/// whose lines all fit is already what `ruff format` makes of it
-/// (`tests/formatting.rs` holds it to that, on random names); only the others, where a
-/// name too long for the printer's layouts sits, need the formatter. Bytes, not
-/// characters: a character takes at most two columns and at least two bytes beyond
-/// ASCII, so a line that fits in bytes fits on screen.
-fn has_long_line(contents: &str) -> bool {
-    contents.lines().any(|line| line.len() > layout::LINE_LENGTH)
+/// Whether `contents` has a line longer than ruff's line length that ruff could break.
+/// The printer ([`layout`]) breaks a line only when it does not fit, as ruff does, so a
+/// module whose lines all fit is already what `ruff format` makes of it
+/// (`tests/formatting.rs` holds it to that, on random names); so is one whose long lines
+/// are strings ruff leaves as they are (a message in a dict, a docstring). Only the
+/// others, where a name too long for the printer's layouts sits, need the formatter.
+/// Bytes, not characters: a character takes at most two columns and at least two bytes
+/// beyond ASCII, so a line that fits in bytes fits on screen.
+fn needs_formatter(contents: &str) -> bool {
+    let mut skeletons = Skeletons::default();
+    contents.lines().any(|line| {
+        let skeleton = skeletons.next_line(line);
+        line.len() > layout::LINE_LENGTH && !is_unbreakable(&skeleton)
+    })
+}
+
+/// A long line ruff leaves alone: a string (`"…"`, `"…",`), a dict entry of strings
+/// (`"…": "…",`), a plain assignment of one (`name = "…"`), or a line inside a string.
+fn is_unbreakable(skeleton: &str) -> bool {
+    let code = skeleton.trim();
+    let assignment = code
+        .split_once(" = ")
+        .is_some_and(|(target, value)| !target.is_empty() && target.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && matches!(value, "S" | "S,"));
+    matches!(code, "" | "S" | "S," | "S: S" | "S: S,") || assignment
+}
+
+/// Each line of a module with its string literals replaced by `S` (their text gone), a
+/// string that runs on past the line's end included.
+#[derive(Default)]
+struct Skeletons {
+    /// The closing quotes of a triple-quoted string still open at the previous line's end.
+    open: Option<&'static str>,
+}
+
+impl Skeletons {
+    fn next_line(&mut self, line: &str) -> String {
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        if let Some(close) = self.open {
+            match rest.find(close) {
+                Some(at) => {
+                    out.push('S');
+                    rest = &rest[at + close.len()..];
+                    self.open = None;
+                }
+                None => return out,
+            }
+        }
+        while let Some(at) = rest.find(['"', '\'', '#']) {
+            let (before, from) = rest.split_at(at);
+            // A prefix (`f`, `rb`) belongs to the string.
+            out.push_str(before.trim_end_matches(|c: char| c.is_ascii_alphabetic()));
+            if from.starts_with('#') {
+                return out;
+            }
+            let quote = if from.starts_with("\"\"\"") {
+                "\"\"\""
+            } else if from.starts_with("\'\'\'") {
+                "\'\'\'"
+            } else if from.starts_with('"') {
+                "\""
+            } else {
+                "\'"
+            };
+            let body = &from[quote.len()..];
+            match closing(body, quote) {
+                Some(end) => {
+                    out.push('S');
+                    rest = &body[end + quote.len()..];
+                }
+                None => {
+                    out.push('S');
+                    if quote.len() == 3 {
+                        self.open = Some(quote);
+                    }
+                    return out;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Where `quote` closes in `body`, skipping escaped characters.
+fn closing(body: &str, quote: &str) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'\\' {
+            at += 2;
+            continue;
+        }
+        if bytes[at..].starts_with(quote.as_bytes()) {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 /// The suffixes of the schema classes derived from a model class (`BookCreate`, …).
@@ -124,4 +214,24 @@ fn safe_class_names(schema: &Schema) -> Option<Schema> {
         table.class_name = ClassName::new(candidate);
     }
     Some(renamed)
+}
+
+#[cfg(test)]
+mod formatter_tests {
+    use super::{Skeletons, needs_formatter};
+
+    #[test]
+    fn strings_are_skeletons_and_only_breakable_long_lines_need_the_formatter() {
+        let mut skeletons = Skeletons::default();
+        assert_eq!(skeletons.next_line(r#"    "fk": "a \" b",  # note"#), "    S: S,  ");
+        assert_eq!(skeletons.next_line(r#"x = f"{y}" + 'é' + """doc"#), "x = S + S + S");
+        assert_eq!(skeletons.next_line("still inside the docstring"), "");
+        assert_eq!(skeletons.next_line(r#"end""" + z"#), "S + z");
+        let long = "x".repeat(90);
+        assert!(!needs_formatter(&format!("    \"key\": \"{long}\",\n")));
+        assert!(!needs_formatter(&format!("query = \"{long}\"\n")));
+        assert!(!needs_formatter(&format!("\"\"\"\n{long}\n\"\"\"\n")));
+        assert!(needs_formatter(&format!("call(\"{long}\", x)\n")));
+        assert!(needs_formatter(&format!("value = a_name + \"{long}\"\n")));
+    }
 }
