@@ -88,8 +88,26 @@ fn describe(tables: &[Value], place: Place) -> String {
             let Some(relationship) = table.and_then(|table| part(table, "relationships", relationship_idx)) else {
                 return table_label;
             };
-            match (&table_name, name(relationship, "target_table")) {
-                (Some(table_name), Some(target)) => format!("relationship `{table_name}` → `{target}`"),
+            let target = name(relationship, "target_table");
+            // Two relationships of one table to one target are told apart by the
+            // attribute they pair with, or by their foreign key.
+            let siblings = target.as_ref().map_or(0, |target| {
+                table
+                    .and_then(|table| member(table, "relationships"))
+                    .and_then(elements)
+                    .map_or(0, |all| all.iter().filter(|other| name(other, "target_table").as_ref() == Some(target)).count())
+            });
+            let which = if siblings > 1 {
+                match (name(relationship, "back_populates"), name(relationship, "foreign_key")) {
+                    (Some(back), _) => format!(" (back_populates `{back}`)"),
+                    (None, Some(key)) => format!(" (foreign_key `{key}`)"),
+                    (None, None) => format!(" (#{})", relationship_idx + 1),
+                }
+            } else {
+                String::new()
+            };
+            match (&table_name, target) {
+                (Some(table_name), Some(target)) => format!("relationship `{table_name}` → `{target}`{which}"),
                 (_, Some(target)) => format!("relationship #{} of {table_label}, to `{target}`", relationship_idx + 1),
                 (_, None) => format!("relationship #{} of {table_label}", relationship_idx + 1),
             }
@@ -127,8 +145,9 @@ fn shorten(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Place, shorten};
+    use super::{Place, describe, shorten};
     use crate::source::JsonPointer;
+    use crate::syntax::json::{ValueKind, parse};
 
     fn place(pointer: &str) -> Option<Place> {
         let mut built = JsonPointer::root();
@@ -159,5 +178,19 @@ mod tests {
         assert_eq!(shown.chars().count(), super::SHOWN_CHARS);
         assert!(shown.ends_with('…'));
         assert_eq!(shorten(&"é".repeat(64)), "é".repeat(64));
+    }
+
+    #[test]
+    fn two_relationships_to_one_table_are_told_apart() {
+        let text = r#"{"schema": [{"table_name": "posts", "relationships": [
+            {"target_table": "users", "back_populates": "authored"},
+            {"target_table": "users", "foreign_key": "editor_id"},
+            {"target_table": "tags"}]}]}"#;
+        let document = parse(text).expect("JSON");
+        let ValueKind::Object(members) = &document.kind else { panic!("an object") };
+        let ValueKind::Array(tables) = &members[0].value.kind else { panic!("an array") };
+        assert_eq!(describe(tables, Place::Relationship(0, 0)), "relationship `posts` → `users` (back_populates `authored`)");
+        assert_eq!(describe(tables, Place::Relationship(0, 1)), "relationship `posts` → `users` (foreign_key `editor_id`)");
+        assert_eq!(describe(tables, Place::Relationship(0, 2)), "relationship `posts` → `tags`");
     }
 }
