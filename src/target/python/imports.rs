@@ -70,6 +70,17 @@ impl ImportSet {
         }
     }
 
+    /// Drops every import that `other` has too.
+    pub(super) fn remove_all(&mut self, other: &ImportSet) {
+        self.modules.retain(|module| !other.modules.contains(module));
+        for (module, names) in &mut self.names {
+            if let Some(theirs) = other.names.get(module) {
+                names.retain(|name| !theirs.contains(name));
+            }
+        }
+        self.names.retain(|_, names| !names.is_empty());
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.modules.is_empty() && self.names.is_empty()
     }

@@ -5,6 +5,7 @@
 //! layout only. Invariant: the same schema always renders to the same bytes.
 
 mod api;
+mod code;
 mod files;
 mod imports;
 pub mod layout;
