@@ -15,7 +15,7 @@ use super::layout;
 
 /// A module-level name that generated code imports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Symbol {
+pub(super) enum Symbol {
     /// A module itself, `import module` (or `import module as alias`); code spells it
     /// by its alias or its full dotted name.
     Module { module: Cow<'static, str>, alias: Option<&'static str> },
@@ -27,23 +27,23 @@ pub enum Symbol {
 
 impl Symbol {
     /// `import module`.
-    pub fn module(module: impl Into<Cow<'static, str>>) -> Expr {
+    pub(super) fn module(module: impl Into<Cow<'static, str>>) -> Expr {
         Expr::Sym(Symbol::Module { module: module.into(), alias: None })
     }
 
     /// `import module as alias`.
-    pub fn module_as(module: &'static str, alias: &'static str) -> Expr {
+    pub(super) fn module_as(module: &'static str, alias: &'static str) -> Expr {
         Expr::Sym(Symbol::Module { module: Cow::Borrowed(module), alias: Some(alias) })
     }
 
     /// `from module import name`.
-    pub fn name(module: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Expr {
+    pub(super) fn name(module: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Expr {
         Expr::Sym(Symbol::Name { module: module.into(), name: name.into(), type_checking: false })
     }
 
     /// `from module import name`, under `if TYPE_CHECKING:` unless code uses it at run
     /// time too.
-    pub fn annotation(module: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Expr {
+    pub(super) fn annotation(module: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Expr {
         Expr::Sym(Symbol::Name { module: module.into(), name: name.into(), type_checking: true })
     }
 
@@ -57,13 +57,13 @@ impl Symbol {
 }
 
 /// `sa` (`import sqlalchemy as sa`), which models and migrations spell their types with.
-pub fn sa() -> Expr {
+pub(super) fn sa() -> Expr {
     Symbol::module_as("sqlalchemy", "sa")
 }
 
 /// An expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expr {
+pub(super) enum Expr {
     /// An imported name.
     Sym(Symbol),
     /// A name the module binds itself or a builtin: a parameter, a local, `router`, `int`.
@@ -77,17 +77,28 @@ pub enum Expr {
     Subscript(Box<Expr>, Vec<Expr>),
     Tuple(Vec<Expr>),
     List(Vec<Expr>),
+    /// `{key: value, …}`; `exploded` keeps one entry a line whatever fits, as a dict
+    /// written with a trailing comma stays under ruff.
+    Dict {
+        entries: Vec<(Expr, Expr)>,
+        exploded: bool,
+    },
     /// `left op right`, as `str | None` or `a == b`.
     Binary(Box<Expr>, &'static str, Box<Expr>),
     /// `op operand`, as `not row.is_deleted`.
     Unary(&'static str, Box<Expr>),
     /// `[element for target in iter if condition]`.
-    ListComp { element: Box<Expr>, target: Cow<'static, str>, iter: Box<Expr>, condition: Option<Box<Expr>> },
+    ListComp {
+        element: Box<Expr>,
+        target: Cow<'static, str>,
+        iter: Box<Expr>,
+        condition: Option<Box<Expr>>,
+    },
 }
 
 /// One argument of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
+pub(super) enum Arg {
     Positional(Expr),
     Keyword(Cow<'static, str>, Expr),
     /// `**mapping`.
@@ -95,7 +106,7 @@ pub enum Arg {
 }
 
 impl Arg {
-    pub fn kw(name: impl Into<Cow<'static, str>>, value: Expr) -> Self {
+    pub(super) fn kw(name: impl Into<Cow<'static, str>>, value: Expr) -> Self {
         Arg::Keyword(name.into(), value)
     }
 
@@ -113,54 +124,54 @@ impl From<Expr> for Arg {
 }
 
 impl Expr {
-    pub fn name(name: impl Into<Cow<'static, str>>) -> Self {
+    pub(super) fn name(name: impl Into<Cow<'static, str>>) -> Self {
         Expr::Name(name.into())
     }
 
-    pub fn lit(text: impl Into<Cow<'static, str>>) -> Self {
+    pub(super) fn lit(text: impl Into<Cow<'static, str>>) -> Self {
         Expr::Lit(text.into())
     }
 
     /// A string literal, quoted and escaped.
-    pub fn str(text: &str) -> Self {
+    pub(super) fn str(text: &str) -> Self {
         Expr::Lit(Cow::Owned(super::names::PyStr::new(text).to_string()))
     }
 
-    pub fn bool(flag: bool) -> Self {
+    pub(super) fn bool(flag: bool) -> Self {
         Expr::lit(if flag { "True" } else { "False" })
     }
 
-    pub fn none() -> Self {
+    pub(super) fn none() -> Self {
         Expr::lit("None")
     }
 
-    pub fn attr(self, attribute: impl Into<Cow<'static, str>>) -> Self {
+    pub(super) fn attr(self, attribute: impl Into<Cow<'static, str>>) -> Self {
         Expr::Attr(Box::new(self), attribute.into())
     }
 
-    pub fn call(self, args: Vec<Arg>) -> Self {
+    pub(super) fn call(self, args: Vec<Arg>) -> Self {
         Expr::Call(Box::new(self), args)
     }
 
-    pub fn index(self, items: Vec<Expr>) -> Self {
+    pub(super) fn index(self, items: Vec<Expr>) -> Self {
         Expr::Subscript(Box::new(self), items)
     }
 
     /// `self | None` when `nullable`.
-    pub fn or_none(self, nullable: bool) -> Self {
+    pub(super) fn or_none(self, nullable: bool) -> Self {
         if nullable { Expr::Binary(Box::new(self), "|", Box::new(Expr::none())) } else { self }
     }
 
-    pub fn binary(self, op: &'static str, right: Expr) -> Self {
+    pub(super) fn binary(self, op: &'static str, right: Expr) -> Self {
         Expr::Binary(Box::new(self), op, Box::new(right))
     }
 
-    pub fn not(self) -> Self {
+    pub(super) fn not(self) -> Self {
         Expr::Unary("not", Box::new(self))
     }
 
     /// The expression on one line.
-    pub fn inline(&self) -> String {
+    pub(super) fn inline(&self) -> String {
         let mut out = String::new();
         self.write_inline(&mut out);
         out
@@ -200,6 +211,11 @@ impl Expr {
                 join(out, items.iter().map(Expr::inline));
                 out.push(']');
             }
+            Expr::Dict { entries, .. } => {
+                out.push('{');
+                join(out, entries.iter().map(|(key, value)| format!("{}: {}", key.inline(), value.inline())));
+                out.push('}');
+            }
             Expr::Binary(left, op, right) => {
                 left.write_inline(out);
                 let _ = write!(out, " {op} ");
@@ -228,11 +244,32 @@ impl Expr {
     fn lower(&self) -> layout::Expr {
         match self {
             Expr::Call(func, args) => layout::Expr::call(func.inline(), args.iter().map(lower_arg).collect()),
+            // `(a, b)[n % 2]`: ruff breaks the collection and keeps the short index after it.
+            Expr::Subscript(value, items) if matches!(&**value, Expr::Tuple(elements) | Expr::List(elements) if elements.len() > 1) => match value.lower() {
+                layout::Expr::Call { head, args, tail, brackets } => {
+                    let index = items.iter().map(Expr::inline).collect::<Vec<_>>().join(", ");
+                    layout::Expr::Call { head, args, tail: format!("{tail}[{index}]"), brackets }
+                }
+                atom @ layout::Expr::Atom(_) => atom,
+            },
             Expr::Subscript(value, items) => layout::Expr::subscript(value.inline(), items.iter().map(Expr::lower).collect()),
             Expr::Tuple(items) if items.len() > 1 => layout::Expr::call("", items.iter().map(Expr::lower).collect()),
             Expr::List(items) if !items.is_empty() => layout::Expr::subscript("", items.iter().map(Expr::lower).collect()),
+            Expr::Dict { entries, exploded: true } if !entries.is_empty() => layout::Expr::Call {
+                head: String::new(),
+                args: entries.iter().map(|(key, value)| prefixed(&format!("{}: ", key.inline()), value.lower())).collect(),
+                tail: String::new(),
+                brackets: layout::Brackets::Exploded,
+            },
             _ => layout::Expr::atom(self.inline()),
         }
+    }
+
+    /// Whether the expression refers to `symbol`.
+    pub(super) fn uses(&self, symbol: &Symbol) -> bool {
+        let mut symbols = Vec::new();
+        self.visit(&mut symbols);
+        symbols.contains(&symbol)
     }
 
     fn visit<'a>(&'a self, symbols: &mut Vec<&'a Symbol>) {
@@ -242,13 +279,23 @@ impl Expr {
             Expr::Attr(value, _) | Expr::Unary(_, value) => value.visit(symbols),
             Expr::Call(func, args) => {
                 func.visit(symbols);
-                args.iter().for_each(|arg| arg.value().visit(symbols));
+                for arg in args {
+                    arg.value().visit(symbols);
+                }
             }
             Expr::Subscript(value, items) => {
                 value.visit(symbols);
-                items.iter().for_each(|item| item.visit(symbols));
+                for item in items {
+                    item.visit(symbols);
+                }
             }
             Expr::Tuple(items) | Expr::List(items) => items.iter().for_each(|item| item.visit(symbols)),
+            Expr::Dict { entries, .. } => {
+                for (key, value) in entries {
+                    key.visit(symbols);
+                    value.visit(symbols);
+                }
+            }
             Expr::Binary(left, _, right) => {
                 left.visit(symbols);
                 right.visit(symbols);
@@ -261,6 +308,13 @@ impl Expr {
                 }
             }
         }
+    }
+}
+
+impl fmt::Display for Expr {
+    /// The expression on one line, for a skeleton that places a short value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inline())
     }
 }
 
@@ -294,20 +348,20 @@ fn lower_arg(arg: &Arg) -> layout::Expr {
 fn prefixed(prefix: &str, expr: layout::Expr) -> layout::Expr {
     match expr {
         layout::Expr::Atom(text) => layout::Expr::Atom(format!("{prefix}{text}")),
-        layout::Expr::Call { head, args, tail, square } => layout::Expr::Call { head: format!("{prefix}{head}"), args, tail, square },
+        layout::Expr::Call { head, args, tail, brackets } => layout::Expr::Call { head: format!("{prefix}{head}"), args, tail, brackets },
     }
 }
 
 /// One parameter of a function: `name: annotation`, with a default when given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Param {
-    pub name: Cow<'static, str>,
-    pub annotation: Option<Expr>,
-    pub default: Option<Expr>,
+pub(super) struct Param {
+    pub(super) name: Cow<'static, str>,
+    pub(super) annotation: Option<Expr>,
+    pub(super) default: Option<Expr>,
 }
 
 impl Param {
-    pub fn new(name: impl Into<Cow<'static, str>>, annotation: Expr) -> Self {
+    pub(super) fn new(name: impl Into<Cow<'static, str>>, annotation: Expr) -> Self {
         Param { name: name.into(), annotation: Some(annotation), default: None }
     }
 
@@ -329,32 +383,32 @@ impl Param {
 
 /// A `def`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Function {
-    pub decorators: Vec<Expr>,
-    pub name: Cow<'static, str>,
-    pub params: Vec<Param>,
-    pub returns: Option<Expr>,
+pub(super) struct Function {
+    pub(super) decorators: Vec<Expr>,
+    pub(super) name: Cow<'static, str>,
+    pub(super) params: Vec<Param>,
+    pub(super) returns: Option<Expr>,
     /// The docstring's text, already laid out (see `docstring` in the views).
-    pub docstring: Option<String>,
-    pub body: Vec<Stmt>,
+    pub(super) docstring: Option<String>,
+    pub(super) body: Vec<Stmt>,
 }
 
 impl Function {
-    pub fn new(name: impl Into<Cow<'static, str>>, params: Vec<Param>, returns: Expr) -> Self {
+    pub(super) fn new(name: impl Into<Cow<'static, str>>, params: Vec<Param>, returns: Expr) -> Self {
         Function { decorators: Vec::new(), name: name.into(), params, returns: Some(returns), docstring: None, body: Vec::new() }
     }
 
-    pub fn decorated(mut self, decorator: Expr) -> Self {
+    pub(super) fn decorated(mut self, decorator: Expr) -> Self {
         self.decorators.push(decorator);
         self
     }
 
-    pub fn doc(mut self, docstring: impl Into<String>) -> Self {
+    pub(super) fn doc(mut self, docstring: impl Into<String>) -> Self {
         self.docstring = Some(docstring.into());
         self
     }
 
-    pub fn body(mut self, body: Vec<Stmt>) -> Self {
+    pub(super) fn body(mut self, body: Vec<Stmt>) -> Self {
         self.body = body;
         self
     }
@@ -362,25 +416,45 @@ impl Function {
 
 /// A `class`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Class {
-    pub name: Cow<'static, str>,
-    pub bases: Vec<Expr>,
-    pub docstring: Option<String>,
-    pub body: Vec<Stmt>,
+pub(super) struct Class {
+    pub(super) name: Cow<'static, str>,
+    pub(super) bases: Vec<Expr>,
+    pub(super) docstring: Option<String>,
+    pub(super) body: Vec<Stmt>,
 }
 
 /// A statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stmt {
+pub(super) enum Stmt {
     Expr(Expr),
     /// `target = value`, `target: annotation = value` or a bare `target: annotation`.
-    Assign { target: Cow<'static, str>, annotation: Option<Expr>, value: Option<Expr> },
+    Assign {
+        target: Cow<'static, str>,
+        annotation: Option<Expr>,
+        value: Option<Expr>,
+    },
     Return(Option<Expr>),
     Raise(Expr),
-    If { test: Expr, body: Vec<Stmt> },
-    For { target: Cow<'static, str>, iter: Expr, body: Vec<Stmt> },
+    /// `assert test, message`.
+    Assert {
+        test: Expr,
+        message: Option<Expr>,
+    },
+    If {
+        test: Expr,
+        body: Vec<Stmt>,
+    },
+    For {
+        target: Cow<'static, str>,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
     /// `with item as target:`.
-    With { item: Expr, target: Cow<'static, str>, body: Vec<Stmt> },
+    With {
+        item: Expr,
+        target: Cow<'static, str>,
+        body: Vec<Stmt>,
+    },
     Def(Function),
     Class(Class),
     /// An empty line between groups of statements of one body.
@@ -388,15 +462,15 @@ pub enum Stmt {
 }
 
 impl Stmt {
-    pub fn assign(target: impl Into<Cow<'static, str>>, value: Expr) -> Self {
+    pub(super) fn assign(target: impl Into<Cow<'static, str>>, value: Expr) -> Self {
         Stmt::Assign { target: target.into(), annotation: None, value: Some(value) }
     }
 
-    pub fn annotated(target: impl Into<Cow<'static, str>>, annotation: Expr, value: Option<Expr>) -> Self {
+    pub(super) fn annotated(target: impl Into<Cow<'static, str>>, annotation: Expr, value: Option<Expr>) -> Self {
         Stmt::Assign { target: target.into(), annotation: Some(annotation), value }
     }
 
-    pub fn ret(value: Expr) -> Self {
+    pub(super) fn ret(value: Expr) -> Self {
         Stmt::Return(Some(value))
     }
 
@@ -411,21 +485,34 @@ impl Stmt {
                 annotation.iter().chain(value).for_each(|expr| expr.visit(symbols));
             }
             Stmt::Return(value) => value.iter().for_each(|expr| expr.visit(symbols)),
+            Stmt::Assert { test, message } => std::iter::once(test).chain(message).for_each(|expr| expr.visit(symbols)),
             Stmt::If { test: expr, body } | Stmt::For { iter: expr, body, .. } | Stmt::With { item: expr, body, .. } => {
                 expr.visit(symbols);
-                body.iter().for_each(|stmt| stmt.visit(symbols));
+                for stmt in body {
+                    stmt.visit(symbols);
+                }
             }
             Stmt::Def(function) => {
-                function.decorators.iter().for_each(|expr| expr.visit(symbols));
+                for expr in &function.decorators {
+                    expr.visit(symbols);
+                }
                 for param in &function.params {
                     param.annotation.iter().chain(&param.default).for_each(|expr| expr.visit(symbols));
                 }
-                function.returns.iter().for_each(|expr| expr.visit(symbols));
-                function.body.iter().for_each(|stmt| stmt.visit(symbols));
+                if let Some(returns) = &function.returns {
+                    returns.visit(symbols);
+                }
+                for stmt in &function.body {
+                    stmt.visit(symbols);
+                }
             }
             Stmt::Class(class) => {
-                class.bases.iter().for_each(|expr| expr.visit(symbols));
-                class.body.iter().for_each(|stmt| stmt.visit(symbols));
+                for expr in &class.bases {
+                    expr.visit(symbols);
+                }
+                for stmt in &class.body {
+                    stmt.visit(symbols);
+                }
             }
             Stmt::Blank => {}
         }
@@ -449,6 +536,10 @@ impl Stmt {
                 let _ = write!(out, "{pad}return");
             }
             Stmt::Raise(value) => out.push_str(&layout::layout(indent, "raise ", &value.lower(), "")),
+            Stmt::Assert { test, message } => {
+                let message = message.as_ref().map(|message| format!(", {}", message.inline())).unwrap_or_default();
+                let _ = write!(out, "{pad}assert {}{message}", test.inline());
+            }
             Stmt::If { test, body } => {
                 let _ = write!(out, "{pad}if {}:", test.inline());
                 print_block(indent + 4, body, out);
@@ -474,8 +565,12 @@ impl Stmt {
                     Some(returns) => format!(" -> {}:", returns.inline()),
                     None => ":".to_owned(),
                 };
-                let signature =
-                    layout::Expr::Call { head: format!("def {}", function.name), args: function.params.iter().map(Param::lower).collect(), tail, square: false };
+                let signature = layout::Expr::Call {
+                    head: format!("def {}", function.name),
+                    args: function.params.iter().map(Param::lower).collect(),
+                    tail,
+                    brackets: layout::Brackets::Round,
+                };
                 out.push_str(&layout::layout(indent, "", &signature, ""));
                 let inner = " ".repeat(indent + 4);
                 if let Some(docstring) = &function.docstring {
@@ -484,7 +579,8 @@ impl Stmt {
                 print_block(indent + 4, &function.body, out);
             }
             Stmt::Class(class) => {
-                let bases = if class.bases.is_empty() { String::new() } else { format!("({})", class.bases.iter().map(Expr::inline).collect::<Vec<_>>().join(", ")) };
+                let bases =
+                    if class.bases.is_empty() { String::new() } else { format!("({})", class.bases.iter().map(Expr::inline).collect::<Vec<_>>().join(", ")) };
                 let _ = write!(out, "{pad}class {}{bases}:", class.name);
                 let inner = " ".repeat(indent + 4);
                 if let Some(docstring) = &class.docstring {
@@ -498,6 +594,19 @@ impl Stmt {
             }
             Stmt::Blank => {}
         }
+    }
+}
+
+/// One statement printed at an indentation, for a skeleton that places it inside fixed
+/// code (a test function's body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Indented(pub(super) usize, pub(super) Stmt);
+
+impl fmt::Display for Indented {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        self.1.print(self.0, &mut out);
+        f.write_str(&out)
     }
 }
 
@@ -516,16 +625,12 @@ fn print_block(indent: usize, body: &[Stmt], out: &mut String) {
 /// The code of one module after its imports: top-level statements, with two empty lines
 /// around every top-level definition, as ruff separates them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Body(pub Vec<Stmt>);
+pub(super) struct Body(pub(super) Vec<Stmt>);
 
 impl Body {
-    pub fn push(&mut self, stmt: Stmt) {
-        self.0.push(stmt);
-    }
-
     /// The import block that the body needs: every symbol it refers to; a name used only
     /// for annotations goes under `if TYPE_CHECKING:`.
-    pub fn imports(&self) -> Imports {
+    pub(super) fn imports(&self) -> Imports {
         let mut symbols = Vec::new();
         self.0.iter().for_each(|stmt| stmt.visit(&mut symbols));
         let mut runtime = ImportSet::default();
@@ -560,17 +665,38 @@ impl fmt::Display for Body {
     }
 }
 
+/// A module's import block and its code, with the empty lines between them that ruff's
+/// isort rules want: two before a definition, else one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Module {
+    pub(super) imports: Imports,
+    pub(super) body: Body,
+}
+
+impl Module {
+    pub(super) fn new(body: Body) -> Self {
+        Module { imports: body.imports(), body }
+    }
+}
+
+impl fmt::Display for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gap = if self.body.0.first().is_some_and(Stmt::is_definition) { "\n\n\n" } else { "\n\n" };
+        write!(f, "{}{gap}{}", self.imports, self.body)
+    }
+}
+
 /// The import block of a module, computed from its [`Body`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Imports {
-    pub runtime: ImportSet,
-    pub type_checking: ImportSet,
+pub(super) struct Imports {
+    pub(super) runtime: ImportSet,
+    pub(super) type_checking: ImportSet,
 }
 
 impl Imports {
     /// Adds what a part of the module that is not a [`Body`] (a skeleton's fixed code)
     /// refers to.
-    pub fn with(mut self, extra: impl FnOnce(&mut ImportSet)) -> Self {
+    pub(super) fn with(mut self, extra: impl FnOnce(&mut ImportSet)) -> Self {
         extra(&mut self.runtime);
         self.type_checking.remove_all(&self.runtime);
         self
@@ -602,10 +728,7 @@ mod tests {
         };
         let body = Body(vec![Stmt::Class(class)]);
         assert_eq!(body.imports().to_string(), "import datetime\n\nfrom pydantic import BaseModel, Field");
-        assert_eq!(
-            body.to_string(),
-            "class PostCreate(BaseModel):\n    \"\"\"A post.\"\"\"\n\n    title: datetime.date | None = Field(default=None)"
-        );
+        assert_eq!(body.to_string(), "class PostCreate(BaseModel):\n    \"\"\"A post.\"\"\"\n\n    title: datetime.date | None = Field(default=None)");
     }
 
     #[test]
@@ -637,7 +760,8 @@ mod tests {
     #[test]
     fn a_one_element_tuple_keeps_its_comma() {
         assert_eq!(Expr::Tuple(vec![Expr::name("id")]).inline(), "(id,)");
-        let body = Body(vec![Stmt::For { target: "field".into(), iter: Expr::Tuple(vec![Expr::str("a")]), body: vec![Stmt::Expr(Expr::name("f").call(vec![]))] }]);
+        let body =
+            Body(vec![Stmt::For { target: "field".into(), iter: Expr::Tuple(vec![Expr::str("a")]), body: vec![Stmt::Expr(Expr::name("f").call(vec![]))] }]);
         assert_eq!(body.to_string(), "for field in (\"a\",):\n    f()");
     }
 }

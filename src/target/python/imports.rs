@@ -62,14 +62,6 @@ impl ImportSet {
         self
     }
 
-    /// Adds every import of `other`.
-    pub(super) fn extend(&mut self, other: ImportSet) {
-        self.modules.extend(other.modules);
-        for (module, names) in other.names {
-            self.names.entry(module).or_default().extend(names);
-        }
-    }
-
     /// Drops every import that `other` has too.
     pub(super) fn remove_all(&mut self, other: &ImportSet) {
         self.modules.retain(|module| !other.modules.contains(module));

@@ -7,17 +7,28 @@ use std::fmt::Write;
 /// The line length of generated code (ruff's default).
 pub const LINE_LENGTH: usize = 88;
 
+/// The brackets of a group that may break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Brackets {
+    Round,
+    /// A subscript (`Literal[…]`) or a list.
+    Square,
+    /// A dict written with a trailing comma, which ruff keeps one entry a line (its
+    /// "magic trailing comma").
+    Exploded,
+}
+
 /// An expression to lay out: an unbreakable atom, or a call whose brackets may break.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
     Atom(String),
-    /// `{head}({args}){tail}`, e.g. head `sa.Column`, tail `.drop(bind)`; with
-    /// `square`, `{head}[{args}]{tail}` (a subscript such as `Literal[…]`).
+    /// `{head}({args}){tail}`, e.g. head `sa.Column`, tail `.drop(bind)`; or with
+    /// square or curly brackets.
     Call {
         head: String,
         args: Vec<Expr>,
         tail: String,
-        square: bool,
+        brackets: Brackets,
     },
 }
 
@@ -27,23 +38,27 @@ impl Expr {
     }
 
     pub fn call(head: impl Into<String>, args: Vec<Expr>) -> Self {
-        Expr::Call { head: head.into(), args, tail: String::new(), square: false }
+        Expr::Call { head: head.into(), args, tail: String::new(), brackets: Brackets::Round }
     }
 
     pub fn subscript(head: impl Into<String>, args: Vec<Expr>) -> Self {
-        Expr::Call { head: head.into(), args, tail: String::new(), square: true }
+        Expr::Call { head: head.into(), args, tail: String::new(), brackets: Brackets::Square }
     }
 
-    fn brackets(square: bool) -> (&'static str, &'static str) {
-        if square { ("[", "]") } else { ("(", ")") }
+    fn brackets(brackets: Brackets) -> (&'static str, &'static str) {
+        match brackets {
+            Brackets::Round => ("(", ")"),
+            Brackets::Square => ("[", "]"),
+            Brackets::Exploded => ("{", "}"),
+        }
     }
 
     /// The expression on one line.
     pub fn inline(&self) -> String {
         match self {
             Expr::Atom(text) => text.clone(),
-            Expr::Call { head, args, tail, square } => {
-                let (open, close) = Expr::brackets(*square);
+            Expr::Call { head, args, tail, brackets } => {
+                let (open, close) = Expr::brackets(*brackets);
                 format!("{head}{open}{}{close}{tail}", args.iter().map(Expr::inline).collect::<Vec<_>>().join(", "))
             }
         }
@@ -62,9 +77,9 @@ impl From<String> for Expr {
 pub fn layout(indent: usize, prefix: &str, expr: &Expr, suffix: &str) -> String {
     let pad = " ".repeat(indent);
     let one_line = format!("{pad}{prefix}{}{suffix}", expr.inline());
-    let Expr::Call { head, args, tail, square } = expr else { return one_line };
-    let (open, close) = Expr::brackets(*square);
-    if one_line.chars().count() <= LINE_LENGTH || args.is_empty() {
+    let Expr::Call { head, args, tail, brackets } = expr else { return one_line };
+    let (open, close) = Expr::brackets(*brackets);
+    if (one_line.chars().count() <= LINE_LENGTH && *brackets != Brackets::Exploded) || args.is_empty() {
         return one_line;
     }
     // When even the opening line is too long, ruff wraps the right-hand side of an
@@ -84,7 +99,7 @@ pub fn layout(indent: usize, prefix: &str, expr: &Expr, suffix: &str) -> String 
     let body = format!("{inner}{}", args.iter().map(Expr::inline).collect::<Vec<_>>().join(", "));
     // A collection literal (a bare tuple, or a list after `name=`) is exploded one
     // element a line, as ruff does; call arguments and subscripts are hugged.
-    let collection = head.is_empty() || (*square && head.ends_with('='));
+    let collection = head.is_empty() || (*brackets != Brackets::Round && head.ends_with('='));
     if body.chars().count() <= LINE_LENGTH && !collection {
         return format!("{pad}{prefix}{head}{open}\n{body}\n{pad}{close}{tail}{suffix}");
     }
@@ -145,13 +160,13 @@ pub fn for_tuple(indent: usize, target: &str, items: Vec<Expr>) -> String {
     if let [item] = items.as_slice() {
         return format!("{}for {target} in ({},):", " ".repeat(indent), item.inline());
     }
-    let tuple = Expr::Call { head: String::new(), args: items, tail: ":".to_owned(), square: false };
+    let tuple = Expr::Call { head: String::new(), args: items, tail: ":".to_owned(), brackets: Brackets::Round };
     layout(indent, &format!("for {target} in "), &tuple, "")
 }
 
 /// A flat call: every argument an atom.
 pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), square: false };
+    let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), brackets: Brackets::Round };
     layout(indent, "", &expr, "")
 }
 

@@ -3,6 +3,7 @@
 //! type with its bounds, SQLAlchemy type, share of a MariaDB row and test sample. Every view reads its types
 //! from [`row`], so a type is spelled, bounded and imported the same way in every file.
 
+use super::code::{Expr, Symbol, sa};
 use crate::ir::ScalarType;
 
 /// A name generated code refers to, with the import it needs.
@@ -21,22 +22,33 @@ pub(super) enum PyName<'a> {
 /// The SQLAlchemy type of a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum SqlType<'a> {
-    /// An expression on `sa` (`sa.String(40)`), from `import sqlalchemy as sa`.
-    Sa(String),
-    /// A type of `app.db` and its arguments (`ExactNumeric`, `"10, 2"`).
-    Db(&'static str, String),
+    /// A type of SQLAlchemy and its arguments (`sa.String(40)`), from `import
+    /// sqlalchemy as sa`.
+    Sa(&'static str, Vec<u64>),
+    /// A type of `app.db` and its arguments (`ExactNumeric(10, 2)`).
+    Db(&'static str, Vec<u64>),
     /// `sa.Enum(…)` of these values, under the name of the column's enum type.
     Enum(&'a [String]),
+}
+
+impl SqlType<'_> {
+    /// The type as code, but for an enumeration, whose type the caller names.
+    pub(super) fn expr(&self) -> Option<Expr> {
+        let (class, arguments) = match self {
+            SqlType::Sa(name, arguments) => (sa().attr(*name), arguments),
+            SqlType::Db(name, arguments) => (Symbol::name("app.db", *name), arguments),
+            SqlType::Enum(_) => return None,
+        };
+        Some(class.call(arguments.iter().map(|argument| Expr::lit(argument.to_string()).into()).collect()))
+    }
 }
 
 /// A test's value for a column: a Python expression in which `n` is a fresh number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Sample {
-    pub(super) expr: String,
-    /// Whether `expr` reads `n`.
+    pub(super) expr: Expr,
+    /// Whether `expr` reads `n` (an f-string may, inside its literal).
     pub(super) uses_number: bool,
-    /// Whether `expr` calls a helper of `tests.values`.
-    pub(super) uses_values: bool,
 }
 
 /// What the rows of some types depend on beyond the type itself.
@@ -55,15 +67,16 @@ pub(super) struct TypeRow<'a> {
     pub(super) model: PyName<'a>,
     /// A value in a response.
     pub(super) read: PyName<'a>,
-    /// A value in a request body, and the `Field` arguments that bound it like the column.
+    /// A value in a request body.
     pub(super) input: PyName<'a>,
-    pub(super) input_limits: Vec<String>,
+    /// The bounds of a request-body value and of a path key, as keyword arguments of
+    /// `Field` and `fastapi.Path` (`max_length=40`): the column's own.
+    pub(super) limits: Vec<(&'static str, u64)>,
     /// A list filter's value (`?column=value`), bounded so that no value reaches the
     /// database that it would reject.
     pub(super) filter: PyName<'a>,
-    /// A key in a URL path, and the `fastapi.Path` arguments that keep bad keys a 422.
+    /// A key in a URL path (bounded by `limits`, so that bad keys are a 422).
     pub(super) path: PyName<'a>,
-    pub(super) path_bounds: Option<String>,
     pub(super) sql: SqlType<'a>,
     /// What a value takes of a MariaDB row at most (a `String` kept in the row, as
     /// VARCHAR: four bytes a character in utf8mb4), which may not exceed 64 KiB.
@@ -76,8 +89,15 @@ const DATE: PyName<'static> = PyName::Stdlib { module: "datetime", name: "dateti
 const TIME: PyName<'static> = PyName::Stdlib { module: "datetime", name: "datetime.time" };
 const DECIMAL: PyName<'static> = PyName::Stdlib { module: "decimal", name: "decimal.Decimal" };
 
-fn sample(expr: impl Into<String>, uses_number: bool, uses_values: bool) -> Sample {
-    Sample { expr: expr.into(), uses_number, uses_values }
+fn sample(expr: Expr, uses_number: bool) -> Sample {
+    Sample { expr, uses_number }
+}
+
+/// `values.<helper>(n, …)` of the generated `tests/values.py`.
+fn values_call(helper: &'static str, extra: Option<u64>) -> Expr {
+    let mut args = vec![Expr::name("n").into()];
+    args.extend(extra.map(|value| Expr::lit(value.to_string()).into()));
+    Symbol::name("tests", "values").attr(helper).call(args)
 }
 
 /// The row of `ty`.
@@ -91,8 +111,8 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("Int32"),
             AppType("QueryInt"),
             AppType("KeyInt"),
-            SqlType::Sa("sa.Integer()".into()),
-            sample("n", true, false),
+            SqlType::Sa("Integer", vec![]),
+            sample(Expr::name("n"), true),
         ),
         ScalarType::String { length } => (
             Builtin("str"),
@@ -100,8 +120,8 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("Str"),
             AppType("ParamStr"),
             AppType("ParamStr"),
-            if facts.spilled { SqlType::Db("LongString", length.to_string()) } else { SqlType::Sa(format!("sa.String({length})")) },
-            sample(format!("values.text(n, {length})"), true, true),
+            if facts.spilled { SqlType::Db("LongString", vec![u64::from(*length)]) } else { SqlType::Sa("String", vec![u64::from(*length)]) },
+            sample(values_call("text", Some(u64::from(*length))), true),
         ),
         ScalarType::Text => (
             Builtin("str"),
@@ -109,8 +129,8 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("Str"),
             AppType("ParamStr"),
             Builtin("str"),
-            SqlType::Db("LongText", String::new()),
-            sample("f\"text {n}\"", true, false),
+            SqlType::Db("LongText", vec![]),
+            sample(Expr::lit("f\"text {n}\""), true),
         ),
         ScalarType::Boolean => (
             Builtin("bool"),
@@ -118,8 +138,8 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("Bool"),
             Builtin("bool"),
             Builtin("bool"),
-            SqlType::Sa("sa.Boolean()".into()),
-            sample("True", false, false),
+            SqlType::Sa("Boolean", vec![]),
+            sample(Expr::bool(true), false),
         ),
         ScalarType::DateTime => (
             DATETIME,
@@ -127,23 +147,27 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("UtcDatetime"),
             AppType("UtcDatetime"),
             AppType("UtcDatetime"),
-            SqlType::Db("UtcDateTime", String::new()),
-            sample("values.instant(n)", true, true),
+            SqlType::Db("UtcDateTime", vec![]),
+            sample(values_call("instant", None), true),
         ),
-        ScalarType::Date => (DATE, DATE, DATE, DATE, DATE, SqlType::Sa("sa.Date()".into()), sample("values.day(n)", true, true)),
+        ScalarType::Date => (DATE, DATE, DATE, DATE, DATE, SqlType::Sa("Date", vec![]), sample(values_call("day", None), true)),
         ScalarType::Time => (
             TIME,
             TIME,
             AppType("TimeOfDay"),
             AppType("TimeOfDay"),
             AppType("TimeOfDay"),
-            SqlType::Db("PreciseTime", String::new()),
-            sample("values.clock(n)", true, true),
+            SqlType::Db("PreciseTime", vec![]),
+            sample(values_call("clock", None), true),
         ),
         ScalarType::Numeric { precision, scale } => {
             let digits = precision.saturating_sub(*scale).min(9);
-            let value = if digits == 0 { sample("\"0\"", false, false) } else { sample(format!("str(n % {})", 10_u64.pow(digits)), true, false) };
-            (DECIMAL, DECIMAL, DECIMAL, DECIMAL, DECIMAL, SqlType::Db("ExactNumeric", format!("{precision}, {scale}")), value)
+            let value = if digits == 0 {
+                sample(Expr::str("0"), false)
+            } else {
+                sample(Expr::name("str").call(vec![Expr::name("n").binary("%", Expr::lit(10_u64.pow(digits).to_string())).into()]), true)
+            };
+            (DECIMAL, DECIMAL, DECIMAL, DECIMAL, DECIMAL, SqlType::Db("ExactNumeric", vec![u64::from(*precision), u64::from(*scale)]), value)
         }
         ScalarType::Float => (
             Builtin("float"),
@@ -151,28 +175,25 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
             AppType("Float64"),
             AppType("QueryFloat"),
             Builtin("float"),
-            SqlType::Sa("sa.Double()".into()),
-            sample("1.5", false, false),
+            SqlType::Sa("Double", vec![]),
+            sample(Expr::lit("1.5"), false),
         ),
         ScalarType::Enum { values } => {
-            let literal = |value: &String| super::names::PyStr::new(value.as_str()).to_string();
             let value = if facts.distinct {
                 // Distinct rows take the values in turn.
-                let list = values.iter().map(literal).collect::<Vec<_>>().join(", ");
-                sample(format!("[{list}][n % {}]", values.len()), true, false)
+                let pick = Expr::name("n").binary("%", Expr::lit(values.len().to_string()));
+                sample(Expr::List(values.iter().map(|value| Expr::str(value)).collect()).index(vec![pick]), true)
             } else {
-                sample(values.first().map_or_else(|| "\"\"".to_owned(), literal), false, false)
+                sample(Expr::str(values.first().map_or("", String::as_str)), false)
             };
             let literal = EnumLiteral(values);
             (Builtin("str"), literal, literal, literal, literal, SqlType::Enum(values), value)
         }
     };
-    let (input_limits, path_bounds) = match ty {
-        ScalarType::String { length } => (vec![format!("max_length={length}")], Some(format!("max_length={length}"))),
-        ScalarType::Numeric { precision, scale } => {
-            (vec![format!("max_digits={precision}"), format!("decimal_places={scale}")], Some(format!("max_digits={precision}, decimal_places={scale}")))
-        }
-        _ => (Vec::new(), None),
+    let limits = match ty {
+        ScalarType::String { length } => vec![("max_length", u64::from(*length))],
+        ScalarType::Numeric { precision, scale } => vec![("max_digits", u64::from(*precision)), ("decimal_places", u64::from(*scale))],
+        _ => Vec::new(),
     };
     let mariadb_row_bytes = match ty {
         ScalarType::String { length } => usize::try_from(*length).unwrap_or(usize::MAX / 8).saturating_mul(4).saturating_add(2),
@@ -180,22 +201,22 @@ pub(super) fn row(ty: &ScalarType, facts: Facts) -> TypeRow<'_> {
         ScalarType::Text | ScalarType::DateTime | ScalarType::Float => 12,
         ScalarType::Integer | ScalarType::Time | ScalarType::Date | ScalarType::Enum { .. } | ScalarType::Boolean => 6,
     };
-    TypeRow { model, read, input, input_limits, filter, path, path_bounds, sql, mariadb_row_bytes, sample }
+    TypeRow { model, read, input, limits, filter, path, sql, mariadb_row_bytes, sample }
 }
 
 impl PyName<'_> {
-    /// The name as code spells it; `None` for [`PyName::EnumLiteral`], which the caller
-    /// spells from its values.
-    pub(super) fn text(self) -> Option<&'static str> {
+    /// The name as code, with its symbol; `None` for [`PyName::EnumLiteral`], which the
+    /// caller spells from its values.
+    pub(super) fn expr(self) -> Option<Expr> {
         match self {
-            PyName::Builtin(name) | PyName::Stdlib { name, .. } | PyName::AppType(name) => Some(name),
+            PyName::Builtin(name) => Some(Expr::name(name)),
+            PyName::Stdlib { module, name } => {
+                let member = name.strip_prefix(module).and_then(|rest| rest.strip_prefix('.')).unwrap_or(name);
+                Some(Symbol::module(module).attr(member))
+            }
+            PyName::AppType(name) => Some(Symbol::name("app.types", name)),
             PyName::EnumLiteral(_) => None,
         }
-    }
-
-    /// The standard-library module to import, if any.
-    pub(super) fn stdlib_module(self) -> Option<&'static str> {
-        if let PyName::Stdlib { module, .. } = self { Some(module) } else { None }
     }
 }
 
@@ -238,9 +259,9 @@ mod tests {
                 if let SqlType::Db(name, _) = &row.sql {
                     assert!(db_py.contains(&format!("\nclass {name}(")), "{ty:?}: app/db.py defines no {name}");
                 }
-                assert_eq!(row.sample.uses_values, row.sample.expr.contains("values."), "{ty:?}");
-                let reads_n = row.sample.expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|token| token == "n");
-                assert_eq!(row.sample.uses_number, reads_n, "{ty:?}: {}", row.sample.expr);
+                let expr = row.sample.expr.inline();
+                let reads_n = expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|token| token == "n");
+                assert_eq!(row.sample.uses_number, reads_n, "{ty:?}: {expr}");
             }
         }
     }

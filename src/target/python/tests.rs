@@ -1,24 +1,18 @@
 //! View models of the generated pytest suite: a factory per table that creates a valid
 //! row through the API (parents first), and a test module per table.
 
-use super::layout::{self, Expr};
+use super::code::{Arg, Expr, Function, Indented, Param, Stmt, Symbol};
+use super::layout;
 use super::names::{PyIdent, PyStr};
 use super::scalar::{self, Facts, Sample};
 use super::view::PySchema;
 use crate::ir::{Column, ColumnSource, ScalarType, TableId, samples};
 
-/// `create_<module>(client, **fields)` in `tests/factories.py`.
-pub struct FactoryView {
-    pub function: String,
-    /// `body_for_<module>(client, **fields)`: the valid body the factory posts.
-    pub body_function: String,
-    pub path: String,
-    /// `body[...] = ...` statements, laid out and indented.
-    pub statements: Vec<String>,
-    /// Whether the factory draws a number for its values.
-    pub uses_number: bool,
-    /// Whether a value calls a helper of `tests.values`.
-    pub uses_values: bool,
+/// `body_for_<module>(client, **fields)` and `create_<module>(client, **fields)` of
+/// `tests/factories.py`: a valid body, and a row created through the API with it.
+pub(super) struct Factory {
+    pub(super) function: String,
+    pub(super) definitions: [Stmt; 2],
 }
 
 /// `tests/test_<module>.py`.
@@ -29,9 +23,9 @@ pub struct TestModuleView {
     /// The JSON names of the key columns, as a Python tuple literal.
     pub key_names: String,
     /// `listed = client.get(PATH, params=[…])`, filtering the list to the created row.
-    pub list_call: String,
-    /// A field to change in the update test, and the new value's expression.
-    pub update: Option<(PyStr, String)>,
+    pub(super) list_call: Indented,
+    /// A field to change in the update test, and the new value.
+    pub(super) update: Option<(PyStr, Expr)>,
     /// Whether the module needs `tests.values`.
     pub uses_values: bool,
     /// One test per foreign key: deleting the referenced row, and what ON DELETE does.
@@ -39,8 +33,8 @@ pub struct TestModuleView {
     /// One test per writable many-to-many attribute: link, list, unlink.
     pub links: Vec<LinkTest>,
     /// `breaches = [(field, value), …]`: values that break one refined constraint each
-    /// (`--refine`), laid out; empty when the table has none.
-    pub constraint_breaches: String,
+    /// (`--refine`); `None` when the table has none.
+    pub(super) constraint_breaches: Option<Indented>,
     /// `for field in (…):` over the JSON names of the text columns a client writes,
     /// laid out; `None` when the table has none.
     pub text_fields: Option<String>,
@@ -60,9 +54,9 @@ pub struct WriteOnlyTest {
     pub uses_number: bool,
     /// Whether `n` or a value calls a helper of `tests.values`.
     uses_values: bool,
-    /// `written: list[tuple[str, Any]] = [(field, value), …]`, laid out: a new value for
-    /// each write-only column that can take one without a conflict.
-    pub written: String,
+    /// `written: list[tuple[str, Any]] = [(field, value), …]`: a new value for each
+    /// write-only column that can take one without a conflict.
+    pub(super) written: Indented,
     /// `for field in (…):` over the JSON names of the write-only columns, laid out.
     pub fields: String,
 }
@@ -98,13 +92,15 @@ pub enum OnParentDelete {
     SetsNull,
 }
 
-pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> FactoryView {
+pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> Factory {
     let schema = py.schema;
     let table = schema.table(table_id);
     let module = &py.modules[table_id.0];
-    let mut statements = Vec::new();
+    let any = || Symbol::name("typing", "Any");
+    let any_dict = || Expr::name("dict").index(vec![Expr::name("str"), any()]);
+    let client = || Expr::name("client");
+    let mut assignments = Vec::new();
     let mut uses_number = false;
-    let mut uses_values = false;
     for column in &table.columns {
         if column.source != ColumnSource::Declared || column.autoincrement {
             continue;
@@ -115,33 +111,49 @@ pub(super) fn factory(py: &PySchema<'_>, table_id: TableId) -> FactoryView {
             if (column.nullable && column.default.is_none()) || key.target.table == table_id {
                 continue;
             }
-            let parent = format!("create_{}(client)", py.modules[key.target.table.0]);
-            Some(Expr::Atom(format!("{parent}[{}]", PyStr::new(schema.column(key.target).name.as_str()))))
+            let parent = Expr::name(format!("create_{}", py.modules[key.target.table.0])).call(vec![client().into()]);
+            Some(parent.index(vec![Expr::str(schema.column(key.target).name.as_str())]))
         } else if required {
-            let (value, numbered) = if let Some(refined) = refined_sample(&column.ty, column) {
-                refined
-            } else {
+            let (value, numbered) = refined_sample(&column.ty, column).unwrap_or_else(|| {
                 let sample = sample(column);
-                uses_values |= sample.uses_values;
-                (Expr::Atom(sample.expr), sample.uses_number)
-            };
+                (sample.expr, sample.uses_number)
+            });
             uses_number |= numbered;
             Some(value)
         } else {
             None
         };
         if let Some(value) = value {
-            statements.push(layout::layout(4, &format!("body[{}] = ", PyStr::new(column.name.as_str())), &value, ""));
+            assignments.push(Stmt::assign(format!("body[{}]", PyStr::new(column.name.as_str())), value));
         }
     }
-    FactoryView {
-        function: format!("create_{module}"),
-        body_function: format!("body_for_{module}"),
-        path: format!("/api/v1/{}", table.name),
-        statements,
-        uses_number,
-        uses_values,
+    let path = format!("/api/v1/{}", table.name);
+    let mut body = Vec::new();
+    if uses_number {
+        body.push(Stmt::assign("n", Symbol::name("tests", "values").attr("number").call(vec![])));
     }
+    body.push(Stmt::annotated("body", any_dict(), Some(Expr::Dict { entries: Vec::new(), exploded: false })));
+    body.extend(assignments);
+    body.push(Stmt::Expr(Expr::name("body").attr("update").call(vec![Expr::name("fields").into()])));
+    body.push(Stmt::ret(Expr::name("body")));
+    let params = || vec![Param::new("client", Symbol::name("fastapi.testclient", "TestClient")), Param::new("**fields", any())];
+    let body_function = format!("body_for_{module}");
+    let build = Function::new(body_function.clone(), params(), any_dict())
+        .doc(format!("A valid body for `POST {path}`, its parents created first; `fields`\n    override the generated values.\n    "))
+        .body(body);
+    let response = || Expr::name("response");
+    let posted = client()
+        .attr("post")
+        .call(vec![Expr::str(&path).into(), Arg::kw("json", Expr::name(body_function).call(vec![client().into(), Arg::Unpack(Expr::name("fields"))]))]);
+    let function = format!("create_{module}");
+    let create =
+        Function::new(function.clone(), params(), any_dict()).doc(format!("A new row of `{path}`; `fields` override the generated values.")).body(vec![
+            Stmt::assign("response", posted),
+            Stmt::Assert { test: response().attr("status_code").binary("==", Expr::lit("201")), message: Some(response().attr("text")) },
+            Stmt::annotated("row", any_dict(), Some(response().attr("json").call(vec![]))),
+            Stmt::ret(Expr::name("row")),
+        ]);
+    Factory { function, definitions: [Stmt::Def(build), Stmt::Def(create)] }
 }
 
 /// A valid value of `column` for a test, distinct per fresh number `n` where the column
@@ -153,19 +165,19 @@ fn sample(column: &Column) -> Sample {
 /// A value within a column's refined constraints (`--refine`), when it has some that the
 /// plain samples could break, and whether it uses the factory's number `n`.
 fn refined_sample(ty: &ScalarType, column: &Column) -> Option<(Expr, bool)> {
+    let n = || Expr::name("n");
     let constraints = &column.constraints;
     match ty {
         ScalarType::String { .. } | ScalarType::Text
             if constraints.pattern.is_some() || constraints.min_length.is_some() || constraints.max_length.is_some() =>
         {
-            let texts: Vec<Expr> =
-                samples::valid_texts(constraints, ty, samples::SAMPLES).iter().map(|text| Expr::atom(PyStr::new(text).to_string())).collect();
+            let texts: Vec<Expr> = samples::valid_texts(constraints, ty, samples::SAMPLES).iter().map(|text| Expr::str(text)).collect();
             // One value is the value itself; several are a tuple the fresh number picks from.
             if texts.len() <= 1 {
                 return texts.into_iter().next().map(|text| (text, false));
             }
-            let pick = format!("[n % {}]", texts.len());
-            Some((Expr::Call { head: String::new(), args: texts, tail: pick, square: false }, true))
+            let pick = n().binary("%", Expr::lit(texts.len().to_string()));
+            Some((Expr::Tuple(texts).index(vec![pick]), true))
         }
         ScalarType::Integer | ScalarType::Numeric { .. } | ScalarType::Float if constraints.minimum.is_some() || constraints.maximum.is_some() => {
             let bound = |text: &Option<String>| text.as_deref().and_then(|text| text.parse::<f64>().ok());
@@ -176,44 +188,46 @@ fn refined_sample(ty: &ScalarType, column: &Column) -> Option<(Expr, bool)> {
             let value = if high >= low {
                 #[expect(clippy::cast_possible_truncation, reason = "bounds are 32-bit or fit the column's precision")]
                 let (low, span) = (low as i64, (high - low) as i64 + 1);
-                format!("{low} + n % {span}")
+                Expr::lit(low.to_string()).binary("+", n().binary("%", Expr::lit(span.to_string())))
             } else {
                 // No whole number fits (say 0.1 to 0.5): the lower bound itself.
                 let constant = match ty {
-                    ScalarType::Numeric { .. } => PyStr::new(constraints.minimum.as_deref().unwrap_or("0")).to_string(),
-                    _ => constraints.minimum.clone().unwrap_or_default(),
+                    ScalarType::Numeric { .. } => Expr::str(constraints.minimum.as_deref().unwrap_or("0")),
+                    _ => Expr::lit(constraints.minimum.clone().unwrap_or_default()),
                 };
-                return Some((Expr::Atom(constant), false));
+                return Some((constant, false));
             };
             let value = match ty {
-                ScalarType::Numeric { .. } => format!("str({value})"),
-                ScalarType::Float => format!("float({value})"),
+                ScalarType::Numeric { .. } => Expr::name("str").call(vec![value.into()]),
+                ScalarType::Float => Expr::name("float").call(vec![value.into()]),
                 _ => value,
             };
-            Some((Expr::Atom(value), true))
+            Some((value, true))
         }
         _ => None,
     }
 }
 
-/// `breaches = [(field, value), …]` for the constraints test, or "" when nothing to break.
-fn constraint_breaches(table: &crate::ir::Table) -> String {
+/// `breaches = [(field, value), …]` for the constraints test, if anything can break.
+fn constraint_breaches(table: &crate::ir::Table) -> Option<Indented> {
     let mut breaches = Vec::new();
     for column in table.columns.iter().filter(|column| !column.primary_key && !column.constraints.is_empty()) {
-        let field = PyStr::new(column.name.as_str());
+        let field = || Expr::str(column.name.as_str());
         let numeric = matches!(column.ty, ScalarType::Numeric { .. });
         for (_, value) in samples::invalid_texts(&column.constraints, &column.ty) {
-            breaches.push(Expr::atom(format!("({field}, {})", PyStr::new(&value))));
+            breaches.push(Expr::Tuple(vec![field(), Expr::str(&value)]));
         }
         for (_, value) in samples::invalid_numbers(&column.constraints, &column.ty) {
-            let value = if numeric { PyStr::new(&value).to_string() } else { value };
-            breaches.push(Expr::atom(format!("({field}, {value})")));
+            let value = if numeric { Expr::str(&value) } else { Expr::lit(value) };
+            breaches.push(Expr::Tuple(vec![field(), value]));
         }
     }
-    if breaches.is_empty() {
-        return String::new();
-    }
-    layout::layout(4, "breaches: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: breaches, tail: String::new(), square: true }, "")
+    (!breaches.is_empty()).then(|| Indented(4, Stmt::annotated("breaches", pairs_type(), Some(Expr::List(breaches)))))
+}
+
+/// `list[tuple[str, Any]]`, with the `Any` that the test module's skeleton imports.
+fn pairs_type() -> Expr {
+    Expr::name("list").index(vec![Expr::name("tuple").index(vec![Expr::name("str"), Expr::name("Any")])])
 }
 
 pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleView {
@@ -228,24 +242,26 @@ pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleVie
     };
     let mut params: Vec<Expr> = key
         .iter()
-        .filter(|name| !["limit", "offset", "sort"].contains(name))
-        .map(|name| Expr::atom(format!("({}, row[{}])", PyStr::new(*name), PyStr::new(*name))))
+        .filter(|name| !super::api::CONTROL_PARAMETERS.contains(name))
+        .map(|name| Expr::Tuple(vec![Expr::str(name), Expr::name("row").index(vec![Expr::str(name)])]))
         .collect();
-    params.push(Expr::atom("(\"limit\", 1000)"));
-    let params = Expr::Call { head: "params=".to_owned(), args: params, tail: String::new(), square: true };
-    let list_call = layout::layout(4, "listed = ", &Expr::call("client.get", vec![Expr::atom("PATH"), params]), "");
+    params.push(Expr::Tuple(vec![Expr::str("limit"), Expr::lit("1000")]));
+    let listed = Expr::name("client").attr("get").call(vec![Expr::name("PATH").into(), Arg::kw("params", Expr::List(params))]);
+    let list_call = Indented(4, Stmt::assign("listed", listed));
     let update = table.columns.iter().find(|column| is_updatable(column)).map(|column| {
+        let values = || Symbol::name("tests", "values");
+        let number = || values().attr("number").call(vec![]);
         let value = match &column.ty {
-            ScalarType::String { length } => format!("values.text(values.number(), {length})"),
-            ScalarType::Text => "\"changed\"".to_owned(),
-            ScalarType::Integer => "values.number()".to_owned(),
-            ScalarType::Enum { values } => values.last().map_or_else(String::new, |value| PyStr::new(value.as_str()).to_string()),
-            _ => "True".to_owned(),
+            ScalarType::String { length } => values().attr("text").call(vec![number().into(), Expr::lit(length.to_string()).into()]),
+            ScalarType::Text => Expr::str("changed"),
+            ScalarType::Integer => number(),
+            ScalarType::Enum { values } => Expr::str(values.last().map_or("", String::as_str)),
+            _ => Expr::bool(true),
         };
         (PyStr::new(column.name.as_str()), value)
     });
     // Text a client writes and filters by: every string column the update can set.
-    let text_fields: Vec<Expr> = table
+    let text_fields: Vec<layout::Expr> = table
         .columns
         .iter()
         .filter(|column| {
@@ -254,13 +270,14 @@ pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleVie
                 && !column.primary_key
                 && !super::api::CONTROL_PARAMETERS.contains(&column.name.as_str())
         })
-        .map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string()))
+        .map(|column| layout::Expr::atom(PyStr::new(column.name.as_str()).to_string()))
         .collect();
+    // A `for` header over fixed code in the skeleton: laid out on its own.
     let text_fields = (!text_fields.is_empty()).then(|| layout::for_tuple(4, "field", text_fields));
     let write_only = write_only_test(table);
-    let uses_values = text_fields.is_some()
-        || write_only.as_ref().is_some_and(|test| test.uses_values)
-        || table.columns.iter().find(|column| is_updatable(column)).is_some_and(|column| matches!(column.ty, ScalarType::String { .. } | ScalarType::Integer));
+    let values = Symbol::Name { module: "tests".into(), name: "values".into(), type_checking: false };
+    let uses_values =
+        text_fields.is_some() || write_only.as_ref().is_some_and(|test| test.uses_values) || update.as_ref().is_some_and(|(_, value)| value.uses(&values));
     let mut parent_deletes = Vec::new();
     for column in &table.columns {
         let Some(key) = &column.foreign_key else { continue };
@@ -328,7 +345,6 @@ fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
         return None;
     }
     let mut uses_number = false;
-    let mut uses_values = false;
     let mut written = Vec::new();
     for column in &columns {
         // A unique column of few values may hold the only one left: it gets none.
@@ -337,21 +353,16 @@ fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
         }
         let (value, numbered) = refined_sample(&column.ty, column).unwrap_or_else(|| {
             let sample = sample(column);
-            uses_values |= sample.uses_values;
-            (Expr::Atom(sample.expr), sample.uses_number)
+            (sample.expr, sample.uses_number)
         });
         uses_number |= numbered;
-        written.push(Expr::Call {
-            head: String::new(),
-            args: vec![Expr::atom(PyStr::new(column.name.as_str()).to_string()), value],
-            tail: String::new(),
-            square: false,
-        });
+        written.push(Expr::Tuple(vec![Expr::str(column.name.as_str()), value]));
     }
-    let written =
-        layout::layout(4, "written: list[tuple[str, Any]] = ", &Expr::Call { head: String::new(), args: written, tail: String::new(), square: true }, "");
-    let fields = columns.iter().map(|column| Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
-    Some(WriteOnlyTest { uses_number, uses_values: uses_values || uses_number, written, fields: layout::for_tuple(4, "field", fields) })
+    let values = Symbol::Name { module: "tests".into(), name: "values".into(), type_checking: false };
+    let uses_values = uses_number || written.iter().any(|pair| pair.uses(&values));
+    let written = Indented(4, Stmt::annotated("written", pairs_type(), Some(Expr::List(written))));
+    let fields = columns.iter().map(|column| layout::Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
+    Some(WriteOnlyTest { uses_number, uses_values, written, fields: layout::for_tuple(4, "field", fields) })
 }
 
 /// A column the update test can change and compare exactly.

@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::imports::ImportSet;
-use super::layout::{self, Expr};
+use super::code::{Arg, Body, Class, Expr, Function, Imports, Module, Stmt, Symbol, sa};
+use super::layout;
 use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
 use super::scalar::{self, Facts, SqlType};
 use crate::ir::literal::{DefaultValue, interpret};
@@ -50,10 +50,9 @@ pub struct ProjectView {
     pub models: Vec<ModelView>,
     /// The schemas and router of every table, in module order.
     pub apis: Vec<super::api::ApiView>,
-    /// The test factories and test modules, in module order.
-    pub factories: Vec<super::tests::FactoryView>,
-    /// Whether some factory draws from `tests.values` (else the import would be unused).
-    pub factories_use_values: bool,
+    /// `tests/factories.py`: the factories of every table, in module order.
+    pub(super) factories: Module,
+    /// The test modules, in module order.
     pub tests: Vec<super::tests::TestModuleView>,
     /// `from app.routes import a, b`, laid out.
     pub routes_import: String,
@@ -71,26 +70,19 @@ pub struct ModelView {
     /// `from app.models.<module> import <Class>`, laid out, for `app/models/__init__.py`.
     pub import_line: String,
     pub table_name: PyStr,
-    /// The table's description as the module docstring and the class docstring.
+    /// The table's description as the module docstring.
     pub module_docstring: Option<String>,
-    pub docstring: Option<String>,
-    /// The import block after `from __future__ import annotations`, sectioned and
-    /// sorted as ruff's isort rules want it.
-    pub imports: String,
-    /// Each attribute statement, laid out, indented by four spaces.
-    pub attributes: Vec<String>,
+    /// The import block after `from __future__ import annotations`.
+    pub(super) imports: Imports,
+    /// The model class.
+    pub(super) body: Body,
 }
 
 /// The initial Alembic revision.
 pub struct MigrationView {
-    /// `op.create_table(…)` and `op.create_index(…)` statements in build order, laid out.
-    pub upgrade: Vec<String>,
-    /// Statements of `downgrade()` in teardown order.
-    pub downgrade: Vec<String>,
-    /// Whether the revision needs `from sqlalchemy.dialects import postgresql`.
-    pub drops_enum_types: bool,
-    /// `from app.db import …` for the column types of `app.db` that the revision uses.
-    pub db_import: Option<String>,
+    pub(super) imports: Imports,
+    /// `upgrade()`, tables created in build order, and `downgrade()`, in teardown order.
+    pub(super) functions: Body,
 }
 
 impl ProjectView {
@@ -107,8 +99,9 @@ impl ProjectView {
         let mut apis: Vec<super::api::ApiView> = schema.tables().map(|(table_id, _)| super::api::api(&py, table_id)).collect();
         apis.sort_by(|a, b| a.module.cmp(&b.module));
         let constraint_messages = super::api::constraint_messages(&py);
-        let mut factories: Vec<super::tests::FactoryView> = order.tables.iter().map(|&table_id| super::tests::factory(&py, table_id)).collect();
+        let mut factories: Vec<super::tests::Factory> = order.tables.iter().map(|&table_id| super::tests::factory(&py, table_id)).collect();
         factories.sort_by(|a, b| a.function.cmp(&b.function));
+        let factories = Module::new(Body(factories.into_iter().flat_map(|factory| factory.definitions).collect()));
         let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&py, table_id)).collect();
         tests.sort_by(|a, b| a.module.cmp(&b.module));
         let database = super::project::DatabaseView::new(schema.db_type, &super::project::database_name(&schema.project_name));
@@ -146,7 +139,6 @@ impl ProjectView {
             models,
             routes_import: layout::import("app.routes", &apis.iter().map(|api| api.module.as_str()).collect::<Vec<_>>()),
             apis,
-            factories_use_values: factories.iter().any(|factory| factory.uses_number || factory.uses_values),
             factories,
             tests,
             constraint_messages,
@@ -215,121 +207,70 @@ pub(super) fn enum_alias(class: &str, attribute: &str) -> String {
 fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView {
     let schema = py.schema;
     let table = schema.table(table_id);
-    let mut uses = Uses::default();
-    let mut attributes = Vec::new();
+    let orm = || Symbol::name("sqlalchemy", "orm");
+    let mut body = vec![Stmt::assign("__tablename__", Expr::str(table.name.as_str())), Stmt::Blank];
     for (column_idx, column) in table.columns.iter().enumerate() {
         let attr = py.column_attr(table_id, column_idx);
-        let model_type = scalar::row(&column.ty, Facts::default()).model;
-        if let Some(module) = model_type.stdlib_module() {
-            uses.stdlib.module(module);
-        }
-        let mut py_type = model_type.text().unwrap_or("str").to_owned();
-        if column.nullable {
-            py_type.push_str(" | None");
-        }
-        let definition = ColumnDef::of(py, order, ColumnRef { table: table_id, column: ColumnId(column_idx) }, &mut uses);
-        let args = definition.mapped_column_args(&mut uses);
-        attributes.push(layout::layout(4, &format!("{attr}: orm.Mapped[{py_type}] = "), &Expr::call("orm.mapped_column", args), ""));
+        let model_type = scalar::row(&column.ty, Facts::default()).model.expr().unwrap_or_else(|| Expr::name("str"));
+        let definition = ColumnDef::of(py, order, ColumnRef { table: table_id, column: ColumnId(column_idx) });
+        let annotation = orm().attr("Mapped").index(vec![model_type.or_none(column.nullable)]);
+        body.push(Stmt::annotated(attr.to_string(), annotation, Some(orm().attr("mapped_column").call(definition.mapped_column_args()))));
     }
-    // The classes the relationships name, for annotations only: imported under
-    // TYPE_CHECKING, as the models import one another.
-    let mut type_checking = ImportSet::default();
     for relation in schema.relations_of(table_id) {
         let Some(attr) = py.relation_attr(table_id, relation.name.as_str()) else { continue };
         let target = schema.table(relation.target);
-        let class = target.class_name.as_str();
-        if relation.target != table_id {
-            type_checking.name(format!("app.models.{}", py.modules[relation.target.0]), class);
-        }
+        let class_name = target.class_name.as_str();
+        // The classes the relationships name are for annotations only: imported under
+        // TYPE_CHECKING, as the models import one another.
+        let class = if relation.target == table_id {
+            Expr::name(class_name.to_owned())
+        } else {
+            Symbol::annotation(format!("app.models.{}", py.modules[relation.target.0]), class_name.to_owned())
+        };
         let back = py.relation_attr(relation.target, relation.back_populates.as_str()).map_or_else(|| relation.back_populates.to_string(), ToString::to_string);
-        let mut args = vec![format!("back_populates={}", PyStr::new(back))];
+        let mut args = vec![Arg::kw("back_populates", Expr::str(&back))];
         let annotation = match relation.kind {
-            RelationKind::ManyToOne => {
-                let nullable = relation.foreign_key.is_some_and(|key| schema.column(key).nullable);
-                if nullable { format!("{class} | None") } else { class.to_owned() }
-            }
-            RelationKind::OneToMany | RelationKind::ManyToMany => format!("list[{class}]"),
+            RelationKind::ManyToOne => class.or_none(relation.foreign_key.is_some_and(|key| schema.column(key).nullable)),
+            RelationKind::OneToMany | RelationKind::ManyToMany => Expr::name("list").index(vec![class]),
         };
         if let Some(key) = relation.foreign_key {
             let owner_class = schema.table(key.table).class_name.as_str();
             let key_attr = py.column_attr(key.table, key.column.0);
-            args.push(format!("foreign_keys={}", PyStr::new(format!("[{owner_class}.{key_attr}]"))));
+            args.push(Arg::kw("foreign_keys", Expr::str(&format!("[{owner_class}.{key_attr}]"))));
             if relation.kind == RelationKind::ManyToOne && relation.target == table_id {
                 let remote =
                     schema.column(key).foreign_key.as_ref().map(|fk| py.column_attr(fk.target.table, fk.target.column.0).to_string()).unwrap_or_default();
-                args.push(format!("remote_side={}", PyStr::new(format!("[{class}.{remote}]"))));
+                args.push(Arg::kw("remote_side", Expr::str(&format!("[{class_name}.{remote}]"))));
             }
         }
         // The database applies ON DELETE; the ORM must not null out children itself
         // (which would bypass RESTRICT).
         if relation.kind == RelationKind::OneToMany {
-            args.push("passive_deletes=\"all\"".to_owned());
+            args.push(Arg::kw("passive_deletes", Expr::str("all")));
         }
         if let Some(association) = relation.association {
-            args.push(format!("secondary={}", PyStr::new(schema.table(association.table).name.as_str())));
+            args.push(Arg::kw("secondary", Expr::str(schema.table(association.table).name.as_str())));
             // Read only: the link routes write the association rows through their own
             // model, so the database's ON DELETE applies to them as to any row.
-            args.push("viewonly=True".to_owned());
+            args.push(Arg::kw("viewonly", Expr::bool(true)));
         }
-        attributes.push(layout::call(4, &format!("{attr}: orm.Mapped[{annotation}] = orm.relationship"), &args, ""));
+        body.push(Stmt::annotated(attr.to_string(), orm().attr("Mapped").index(vec![annotation]), Some(orm().attr("relationship").call(args))));
     }
-    let mut import_set = uses.stdlib;
-    if uses.sa {
-        import_set.module_as("sqlalchemy", "sa");
-    }
-    import_set.name("sqlalchemy", "orm").name("app.db", "Base");
-    for name in uses.db {
-        import_set.name("app.db", name);
-    }
-    if !type_checking.is_empty() {
-        import_set.name("typing", "TYPE_CHECKING");
-    }
-    let mut imports = import_set.render(0);
-    if !type_checking.is_empty() {
-        imports.push_str("\n\nif TYPE_CHECKING:\n");
-        imports.push_str(&type_checking.render(4));
-    }
+    let class = Class {
+        name: table.class_name.to_string().into(),
+        bases: vec![Symbol::name("app.db", "Base")],
+        docstring: Some(table.description.as_deref().map_or_else(|| format!("A row of `{}`.", table.name), |text| docstring(text, 4))),
+        body,
+    };
+    let body = Body(vec![Stmt::Class(class)]);
     ModelView {
         module: py.modules[table_id.0].clone(),
         class_name: table.class_name.to_string(),
         import_line: layout::import(&format!("app.models.{}", py.modules[table_id.0]), &[table.class_name.as_str()]),
         table_name: PyStr::new(table.name.as_str()),
         module_docstring: table.description.as_deref().map(|text| docstring(text, 0)),
-        docstring: table.description.as_deref().map(|text| docstring(text, 4)),
-        imports,
-        attributes,
-    }
-}
-
-/// The module-level names that one generated module refers to, recorded by the code that
-/// builds each reference. Imports come from here, never from searching rendered text,
-/// which also holds the user's strings (a description may well say `LongText(`).
-#[derive(Debug, Default)]
-pub(super) struct Uses {
-    /// `sa.…` (`import sqlalchemy as sa`).
-    pub(super) sa: bool,
-    /// Names from `app.db`: its column types and `utcnow`. Sorted as isort sorts
-    /// them: classes (`LongText`) before functions (`utcnow`).
-    pub(super) db: BTreeSet<&'static str>,
-    /// Standard-library imports (`import datetime`).
-    pub(super) stdlib: ImportSet,
-}
-
-impl Uses {
-    fn merge(&mut self, other: Uses) {
-        self.sa |= other.sa;
-        self.db.extend(other.db);
-        self.stdlib.extend(other.stdlib);
-    }
-
-    fn sa(&mut self, code: impl Into<String>) -> Expr {
-        self.sa = true;
-        Expr::Atom(code.into())
-    }
-
-    fn db(&mut self, name: &'static str, arguments: &str) -> Expr {
-        self.db.insert(name);
-        Expr::Atom(format!("{name}({arguments})"))
+        imports: body.imports(),
+        body,
     }
 }
 
@@ -408,22 +349,17 @@ fn docstring(text: &str, indent: usize) -> String {
 }
 
 /// The SQLAlchemy type expression of a column.
-fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType, uses: &mut Uses) -> Expr {
+fn sql_type(py: &PySchema<'_>, column: ColumnRef, ty: &ScalarType) -> Expr {
     let facts = Facts { spilled: py.spilled.contains(&column), distinct: false };
-    match scalar::row(ty, facts).sql {
-        SqlType::Sa(code) => uses.sa(code),
-        SqlType::Db(name, arguments) => uses.db(name, &arguments),
-        SqlType::Enum(values) => {
-            uses.sa = true;
-            let mut args: Vec<Expr> = values.iter().map(|value| Expr::atom(PyStr::new(value.as_str()).to_string())).collect();
-            let name = py.enum_types.get(&enum_root(py.schema, column)).cloned().unwrap_or_default();
-            args.push(Expr::atom(format!("name={}", PyStr::new(name))));
-            args.push(Expr::atom("native_enum=True"));
-            args.push(Expr::atom("create_constraint=True"));
-            args.push(Expr::atom("validate_strings=True"));
-            Expr::call("sa.Enum", args)
-        }
-    }
+    let sql = scalar::row(ty, facts).sql;
+    let SqlType::Enum(values) = sql else { return sql.expr().unwrap_or_else(|| Expr::name("str")) };
+    let mut args: Vec<Arg> = values.iter().map(|value| Expr::str(value.as_str()).into()).collect();
+    let name = py.enum_types.get(&enum_root(py.schema, column)).cloned().unwrap_or_default();
+    args.push(Arg::kw("name", Expr::str(&name)));
+    args.push(Arg::kw("native_enum", Expr::bool(true)));
+    args.push(Arg::kw("create_constraint", Expr::bool(true)));
+    args.push(Arg::kw("validate_strings", Expr::bool(true)));
+    sa().attr("Enum").call(args)
 }
 
 /// The most a MariaDB (InnoDB) row may hold outside BLOB and TEXT columns.
@@ -517,70 +453,49 @@ pub fn constraint_name(prefix: &str, body: &str) -> String {
     format!("{}_{:08x}", &name[..cut], hash & 0xffff_ffff)
 }
 
-/// `default=` and `server_default=` arguments for a column.
-pub(super) fn defaults(column: &crate::ir::Column, uses: &mut Uses) -> Defaults {
-    let atom = |item: &str| Some(Expr::atom(item));
+/// The Python-side and server defaults of a column.
+pub(super) fn defaults(column: &crate::ir::Column) -> Defaults {
+    let utcnow = || Symbol::name("app.db", "utcnow");
+    let now = || sa().attr("func").attr("now").call(vec![]);
+    let text = |sql: String| sa().attr("text").call(vec![Expr::str(&sql).into()]);
     match column.source {
         ColumnSource::Timestamps => {
-            uses.sa = true;
-            uses.db.insert("utcnow");
             let updated = column.name.as_str() == "updated_at";
-            return Defaults {
-                python: atom("default=utcnow"),
-                server: atom("server_default=sa.func.now()"),
-                on_update: if updated { atom("onupdate=utcnow") } else { None },
-            };
+            return Defaults { python: Some(utcnow()), server: Some(now()), on_update: updated.then(utcnow) };
         }
         ColumnSource::SoftDelete if column.ty == ScalarType::Boolean => {
-            uses.sa = true;
-            return Defaults { python: atom("default=False"), server: atom("server_default=sa.false()"), on_update: None };
+            return Defaults { python: Some(Expr::bool(false)), server: Some(sa().attr("false").call(vec![])), on_update: None };
         }
         ColumnSource::SoftDelete => return Defaults::default(),
         ColumnSource::Declared => {}
     }
     let Some(literal) = &column.default else { return Defaults::default() };
     let Ok(value) = interpret(&column.ty, &literal.value) else { return Defaults::default() };
-    // Every server default but a plain string is `sa.…`.
-    uses.sa |= !matches!(value, DefaultValue::Text(_) | DefaultValue::DateTime(_) | DefaultValue::Date(_) | DefaultValue::Time(_));
+    let datetime = || Symbol::module("datetime");
     let (python, server) = match value {
-        DefaultValue::Integer(number) => (Expr::atom(number.to_string()), format!("sa.text({})", PyStr::new(number.to_string()))),
-        DefaultValue::Text(text) => (Expr::atom(PyStr::new(text.as_str()).to_string()), PyStr::new(text).to_string()),
-        DefaultValue::Boolean(flag) => (Expr::atom(if flag { "True" } else { "False" }), if flag { "sa.true()" } else { "sa.false()" }.to_owned()),
-        DefaultValue::Now => {
-            uses.db.insert("utcnow");
-            (Expr::atom("utcnow"), "sa.func.now()".to_owned())
+        DefaultValue::Integer(number) => (Expr::lit(number.to_string()), text(number.to_string())),
+        DefaultValue::Text(value) => (Expr::str(&value), Expr::str(&value)),
+        DefaultValue::Boolean(flag) => (Expr::bool(flag), sa().attr(if flag { "true" } else { "false" }).call(vec![])),
+        DefaultValue::Now => (utcnow(), now()),
+        DefaultValue::DateTime(value) => {
+            let utc = super::time::utc_components(&value);
+            let mut parts: Vec<Arg> = [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond]
+                .iter()
+                .map(|part| Expr::lit(part.to_string()).into())
+                .collect();
+            parts.push(Arg::kw("tzinfo", datetime().attr("UTC")));
+            (datetime().attr("datetime").call(parts), Expr::str(&utc.sql()))
         }
-        DefaultValue::DateTime(text) => {
-            uses.stdlib.module("datetime");
-            let utc = super::time::utc_components(&text);
-            let mut parts: Vec<Expr> =
-                [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond].iter().map(|part| Expr::atom(part.to_string())).collect();
-            parts.push(Expr::atom("tzinfo=datetime.UTC"));
-            (Expr::call("datetime.datetime", parts), PyStr::new(utc.sql()).to_string())
-        }
-        DefaultValue::Date(text) => {
-            uses.stdlib.module("datetime");
-            (Expr::call("datetime.date.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
-        }
-        DefaultValue::Time(text) => {
-            uses.stdlib.module("datetime");
-            (Expr::call("datetime.time.fromisoformat", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), PyStr::new(text).to_string())
-        }
-        DefaultValue::Decimal(text) => {
-            uses.stdlib.module("decimal");
-            (Expr::call("decimal.Decimal", vec![Expr::atom(PyStr::new(text.as_str()).to_string())]), format!("sa.text({})", PyStr::new(text)))
-        }
-        DefaultValue::Float(number) => (Expr::atom(float_literal(number)), format!("sa.text({})", PyStr::new(float_literal(number)))),
+        DefaultValue::Date(value) => (datetime().attr("date").attr("fromisoformat").call(vec![Expr::str(&value).into()]), Expr::str(&value)),
+        DefaultValue::Time(value) => (datetime().attr("time").attr("fromisoformat").call(vec![Expr::str(&value).into()]), Expr::str(&value)),
+        DefaultValue::Decimal(value) => (Symbol::module("decimal").attr("Decimal").call(vec![Expr::str(&value).into()]), text(value)),
+        DefaultValue::Float(number) => (Expr::lit(float_literal(number)), text(float_literal(number))),
     };
-    let python = match python {
-        Expr::Atom(text) => Expr::Atom(format!("default={text}")),
-        Expr::Call { head, args, tail, square } => Expr::Call { head: format!("default={head}"), args, tail, square },
-    };
-    Defaults { python: Some(python), server: Some(Expr::atom(format!("server_default={server}"))), on_update: None }
+    Defaults { python: Some(python), server: Some(server), on_update: None }
 }
 
-/// The defaults of a column, as `mapped_column` arguments: the Python-side ones the
-/// model applies, and the server default that the migration gives the database too.
+/// The defaults of a column: the Python-side ones the model applies, and the server
+/// default that the migration gives the database too.
 #[derive(Debug, Default)]
 pub(super) struct Defaults {
     /// `default=…`.
@@ -600,8 +515,8 @@ fn float_literal(number: f64) -> String {
 /// One column as both the model and the migration declare it, computed once: the
 /// two must create the same column, with the same constraint names.
 struct ColumnDef {
-    /// The database name, as a Python string literal.
-    name: PyStr,
+    /// The database name.
+    name: String,
     sql_type: Expr,
     nullable: bool,
     primary_key: bool,
@@ -611,10 +526,7 @@ struct ColumnDef {
     index: bool,
     foreign_key: Option<ForeignKeyDef>,
     defaults: Defaults,
-    /// The names the Python-side defaults use (`utcnow`, `datetime`): the model's, not
-    /// the migration's, which has only the server default.
-    default_uses: Uses,
-    comment: Option<PyStr>,
+    comment: Option<String>,
 }
 
 struct ForeignKeyDef {
@@ -627,15 +539,13 @@ struct ForeignKeyDef {
 }
 
 impl ColumnDef {
-    fn of(py: &PySchema<'_>, order: &BuildOrder, column_ref: ColumnRef, uses: &mut Uses) -> Self {
+    fn of(py: &PySchema<'_>, order: &BuildOrder, column_ref: ColumnRef) -> Self {
         let schema = py.schema;
         let table = schema.table(column_ref.table);
         let column = schema.column(column_ref);
-        let mut default_uses = Uses::default();
-        let defaults = defaults(column, &mut default_uses);
         ColumnDef {
-            name: PyStr::new(column.name.as_str()),
-            sql_type: sql_type(py, column_ref, &column.ty, uses),
+            name: column.name.to_string(),
+            sql_type: sql_type(py, column_ref, &column.ty),
             nullable: column.nullable,
             primary_key: column.primary_key,
             autoincrement: (column.primary_key && column.ty == ScalarType::Integer).then_some(column.autoincrement),
@@ -647,155 +557,155 @@ impl ColumnDef {
                 name: constraint_name("fk", &format!("{}_{}", table.name, column.name)),
                 deferred: order.is_deferred(column_ref),
             }),
-            defaults,
-            default_uses,
-            comment: column.description.as_deref().map(PyStr::new),
+            defaults: defaults(column),
+            comment: column.description.clone(),
         }
     }
 
     /// The arguments of the model's `orm.mapped_column(…)`.
-    fn mapped_column_args(self, uses: &mut Uses) -> Vec<Expr> {
-        let mut args: Vec<Expr> = vec![Expr::atom(self.name.to_string()), self.sql_type];
+    fn mapped_column_args(self) -> Vec<Arg> {
+        let mut args: Vec<Arg> = vec![Expr::str(&self.name).into(), self.sql_type.into()];
         if let Some(key) = self.foreign_key {
-            uses.sa = true;
-            let mut fk_args = vec![PyStr::new(key.target).to_string()];
+            let mut fk_args: Vec<Arg> = vec![Expr::str(&key.target).into()];
             if let Some(action) = key.on_delete {
-                fk_args.push(format!("ondelete={}", PyStr::new(action)));
+                fk_args.push(Arg::kw("ondelete", Expr::str(action)));
             }
             if key.deferred {
-                fk_args.push("use_alter=True".to_owned());
+                fk_args.push(Arg::kw("use_alter", Expr::bool(true)));
             }
             // Named as in the migration, so both create and drop the same constraint.
-            fk_args.push(format!("name={}", PyStr::new(key.name)));
-            args.push(Expr::call("sa.ForeignKey", fk_args.into_iter().map(Expr::Atom).collect()));
+            fk_args.push(Arg::kw("name", Expr::str(&key.name)));
+            args.push(sa().attr("ForeignKey").call(fk_args).into());
         }
         if self.primary_key {
-            args.push(Expr::atom("primary_key=True"));
+            args.push(Arg::kw("primary_key", Expr::bool(true)));
         }
-        args.extend(self.autoincrement.map(|flag| Expr::atom(format!("autoincrement={}", python_bool(flag)))));
-        args.push(Expr::atom(format!("nullable={}", python_bool(self.nullable))));
+        args.extend(self.autoincrement.map(|flag| Arg::kw("autoincrement", Expr::bool(flag))));
+        args.push(Arg::kw("nullable", Expr::bool(self.nullable)));
         if self.unique {
-            args.push(Expr::atom("unique=True"));
+            args.push(Arg::kw("unique", Expr::bool(true)));
         }
         if self.index {
-            args.push(Expr::atom("index=True"));
+            args.push(Arg::kw("index", Expr::bool(true)));
         }
-        uses.merge(self.default_uses);
-        args.extend([self.defaults.python, self.defaults.server, self.defaults.on_update].into_iter().flatten());
-        args.extend(self.comment.map(|comment| Expr::atom(format!("comment={comment}"))));
+        args.extend(self.defaults.python.map(|value| Arg::kw("default", value)));
+        args.extend(self.defaults.server.map(|value| Arg::kw("server_default", value)));
+        args.extend(self.defaults.on_update.map(|value| Arg::kw("onupdate", value)));
+        args.extend(self.comment.map(|comment| Arg::kw("comment", Expr::str(&comment))));
         args
     }
 
     /// The arguments of the migration's `sa.Column(…)`: constraints are the table's, and
     /// only the server default goes to the database.
-    fn column_args(&self) -> Vec<Expr> {
-        let mut args: Vec<Expr> = vec![Expr::atom(self.name.to_string()), self.sql_type.clone()];
-        args.push(Expr::atom(format!("nullable={}", python_bool(self.nullable))));
-        args.extend(self.autoincrement.map(|flag| Expr::atom(format!("autoincrement={}", python_bool(flag)))));
-        args.extend(self.defaults.server.clone());
-        args.extend(self.comment.as_ref().map(|comment| Expr::atom(format!("comment={comment}"))));
+    fn column_args(&self) -> Vec<Arg> {
+        let mut args: Vec<Arg> = vec![Expr::str(&self.name).into(), self.sql_type.clone().into()];
+        args.push(Arg::kw("nullable", Expr::bool(self.nullable)));
+        args.extend(self.autoincrement.map(|flag| Arg::kw("autoincrement", Expr::bool(flag))));
+        args.extend(self.defaults.server.clone().map(|value| Arg::kw("server_default", value)));
+        args.extend(self.comment.as_ref().map(|comment| Arg::kw("comment", Expr::str(comment))));
         args
     }
 }
 
-fn python_bool(flag: bool) -> &'static str {
-    if flag { "True" } else { "False" }
+/// `["a", "b"]`: a list of column names.
+fn names_list<'a>(names: impl IntoIterator<Item = &'a str>) -> Expr {
+    Expr::List(names.into_iter().map(Expr::str).collect())
 }
 
 fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
     let schema = py.schema;
-    let mut uses = Uses::default();
+    let op = || Symbol::name("alembic", "op");
     let mut upgrade = Vec::new();
     let mut downgrade = Vec::new();
     let mut enum_types = Vec::new();
     for &table_id in &order.tables {
         let table = schema.table(table_id);
         let table_name = table.name.as_str();
-        let mut args: Vec<Expr> = vec![Expr::atom(PyStr::new(table_name).to_string())];
+        let mut args: Vec<Arg> = vec![Expr::str(table_name).into()];
         let mut indexes = Vec::new();
-        let mut constraints: Vec<Expr> = Vec::new();
+        let mut constraints: Vec<Arg> = Vec::new();
         for (column_idx, column) in table.columns.iter().enumerate() {
             let column_ref = ColumnRef { table: table_id, column: ColumnId(column_idx) };
-            let definition = ColumnDef::of(py, order, column_ref, &mut uses);
+            let definition = ColumnDef::of(py, order, column_ref);
             // A foreign key to an enum shares its target's type, created with the target.
             if let ScalarType::Enum { .. } = column.ty
                 && column.foreign_key.is_none()
             {
-                enum_types.push(py.enum_types.get(&ColumnRef { table: table_id, column: ColumnId(column_idx) }).cloned().unwrap_or_default());
+                enum_types.push(py.enum_types.get(&column_ref).cloned().unwrap_or_default());
             }
-            args.push(Expr::call("sa.Column", definition.column_args()));
-            if let Some(key) = &definition.foreign_key {
-                let mut fk_args =
-                    vec![format!("[{}]", definition.name), format!("[{}]", PyStr::new(key.target.as_str())), format!("name={}", PyStr::new(key.name.as_str()))];
-                if let Some(action) = key.on_delete {
-                    fk_args.push(format!("ondelete={}", PyStr::new(action)));
-                }
+            args.push(sa().attr("Column").call(definition.column_args()).into());
+            if let Some(key) = &definition.foreign_key
                 // A key that closes a cycle is added once every table exists.
-                if !key.deferred {
-                    constraints.push(Expr::call("sa.ForeignKeyConstraint", fk_args.into_iter().map(Expr::Atom).collect()));
+                && !key.deferred
+            {
+                let mut fk_args: Vec<Arg> =
+                    vec![names_list([definition.name.as_str()]).into(), names_list([key.target.as_str()]).into(), Arg::kw("name", Expr::str(&key.name))];
+                if let Some(action) = key.on_delete {
+                    fk_args.push(Arg::kw("ondelete", Expr::str(action)));
                 }
+                constraints.push(sa().attr("ForeignKeyConstraint").call(fk_args).into());
             }
             if column.unique {
-                constraints.push(Expr::call(
-                    "sa.UniqueConstraint",
-                    vec![
-                        Expr::atom(PyStr::new(column.name.as_str()).to_string()),
-                        Expr::atom(format!("name={}", PyStr::new(constraint_name("uq", &format!("{table_name}_{}", column.name))))),
-                    ],
-                ));
+                let name = constraint_name("uq", &format!("{table_name}_{}", column.name));
+                constraints.push(sa().attr("UniqueConstraint").call(vec![Expr::str(column.name.as_str()).into(), Arg::kw("name", Expr::str(&name))]).into());
             }
             if column.index {
                 let index_name = constraint_name("ix", &format!("{table_name}_{}", column.name));
-                indexes.push(layout::call(
-                    4,
-                    "op.create_index",
-                    &[PyStr::new(index_name).to_string(), PyStr::new(table_name).to_string(), format!("[{}]", PyStr::new(column.name.as_str()))],
-                    "",
-                ));
+                let args = vec![Expr::str(&index_name).into(), Expr::str(table_name).into(), names_list([column.name.as_str()]).into()];
+                indexes.push(Stmt::Expr(op().attr("create_index").call(args)));
             }
         }
-        let mut key_args: Vec<Expr> = table.primary_key().map(|(_, column)| Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
-        key_args.push(Expr::atom(format!("name={}", PyStr::new(constraint_name("pk", table_name)))));
-        constraints.insert(0, Expr::call("sa.PrimaryKeyConstraint", key_args));
+        let mut key_args: Vec<Arg> = table.primary_key().map(|(_, column)| Expr::str(column.name.as_str()).into()).collect();
+        key_args.push(Arg::kw("name", Expr::str(&constraint_name("pk", table_name))));
+        constraints.insert(0, sa().attr("PrimaryKeyConstraint").call(key_args).into());
         args.extend(constraints);
-        args.push(Expr::atom("**TABLE_OPTIONS"));
-        upgrade.push(layout::layout(4, "", &Expr::call("op.create_table", args), ""));
+        args.push(Arg::Unpack(Expr::name("TABLE_OPTIONS")));
+        upgrade.push(Stmt::Expr(op().attr("create_table").call(args)));
         upgrade.extend(indexes);
-        downgrade.insert(0, layout::call(4, "op.drop_table", &[PyStr::new(table_name).to_string()], ""));
+        downgrade.insert(0, Stmt::Expr(op().attr("drop_table").call(vec![Expr::str(table_name).into()])));
     }
     for column_ref in &order.deferred {
         let table = schema.table(column_ref.table);
         let column = schema.column(*column_ref);
         let Some(key) = &column.foreign_key else { continue };
         let name = constraint_name("fk", &format!("{}_{}", table.name, column.name));
-        let mut args = vec![
-            PyStr::new(name.as_str()).to_string(),
-            PyStr::new(schema.table(key.target.table).name.as_str()).to_string(),
-            format!("[{}]", PyStr::new(column.name.as_str())),
-            format!("[{}]", PyStr::new(schema.column(key.target).name.as_str())),
+        let mut args: Vec<Arg> = vec![
+            Expr::str(&name).into(),
+            Expr::str(schema.table(key.target.table).name.as_str()).into(),
+            names_list([column.name.as_str()]).into(),
+            names_list([schema.column(key.target).name.as_str()]).into(),
         ];
         if key.on_delete != OnDelete::NoAction {
-            args.push(format!("ondelete={}", PyStr::new(key.on_delete.as_str())));
+            args.push(Arg::kw("ondelete", Expr::str(key.on_delete.as_str())));
         }
         // Batch mode: a plain ALTER where the database has one, a table copy on SQLite,
         // which cannot add a foreign key to an existing table.
-        let batch = layout::call(4, "with op.batch_alter_table", &[PyStr::new(table.name.as_str()).to_string()], " as batch:");
-        upgrade.push(format!("{batch}\n{}", layout::call(8, "batch.create_foreign_key", &args, "")));
-        let drop = layout::call(8, "batch.drop_constraint", &[PyStr::new(name).to_string(), "type_=\"foreignkey\"".to_owned()], "");
-        downgrade.insert(0, format!("{batch}\n{drop}"));
+        let batch = || op().attr("batch_alter_table").call(vec![Expr::str(table.name.as_str()).into()]);
+        let create = Stmt::Expr(Expr::name("batch").attr("create_foreign_key").call(args));
+        upgrade.push(Stmt::With { item: batch(), target: "batch".into(), body: vec![create] });
+        let drop = Expr::name("batch").attr("drop_constraint").call(vec![Expr::str(&name).into(), Arg::kw("type_", Expr::str("foreignkey"))]);
+        downgrade.insert(0, Stmt::With { item: batch(), target: "batch".into(), body: vec![Stmt::Expr(drop)] });
     }
     if !enum_types.is_empty() {
         // Dropping a table leaves its PostgreSQL enum types behind.
-        let mut drops = String::from("    if on_postgresql:");
-        for name in &enum_types {
-            drops.push('\n');
-            // Ruff breaks the last call of a chain first: `ENUM(name=…).drop(` ↵ args.
-            let head = format!("postgresql.ENUM(name={}).drop", PyStr::new(name.as_str()));
-            drops.push_str(&layout::call(8, &head, &["op.get_bind()".to_owned(), "checkfirst=True".to_owned()], ""));
-        }
-        downgrade.push(drops);
+        let dialect = op().attr("get_context").call(vec![]).attr("dialect").attr("name");
+        downgrade.insert(0, Stmt::assign("on_postgresql", dialect.binary("==", Expr::str("postgresql"))));
+        let drops = enum_types
+            .iter()
+            .map(|name| {
+                let enum_type = Symbol::name("sqlalchemy.dialects", "postgresql").attr("ENUM").call(vec![Arg::kw("name", Expr::str(name))]);
+                Stmt::Expr(enum_type.attr("drop").call(vec![op().attr("get_bind").call(vec![]).into(), Arg::kw("checkfirst", Expr::bool(true))]))
+            })
+            .collect();
+        downgrade.push(Stmt::If { test: Expr::name("on_postgresql"), body: drops });
     }
-    let db_types: Vec<&str> = uses.db.into_iter().collect();
-    let db_import = (!db_types.is_empty()).then(|| layout::import("app.db", &db_types));
-    MigrationView { upgrade, downgrade, drops_enum_types: !enum_types.is_empty(), db_import }
+    let functions = Body(vec![
+        Stmt::Def(Function::new("upgrade", Vec::new(), Expr::name("None")).body(upgrade)),
+        Stmt::Def(Function::new("downgrade", Vec::new(), Expr::name("None")).body(downgrade)),
+    ]);
+    let imports = functions.imports().with(|imports| {
+        // The revision's fixed header: its identifiers' annotations and TABLE_OPTIONS.
+        imports.name("collections.abc", "Sequence").name("typing", "Any");
+    });
+    MigrationView { imports, functions }
 }

@@ -120,12 +120,12 @@ def test_a_deleted_row_keeps_its_unique_value(client: TestClient) -> None:
     assert response.status_code == 409, response.text
     assert "a deleted" in response.json()["detail"], response.text
 {%- endif %}
-{%- if !test.constraint_breaches.is_empty() %}
+{%- if let Some(breaches) = test.constraint_breaches %}
 
 
 def test_refined_constraints_are_enforced(client: TestClient) -> None:
     row = factories.{{ test.factory }}(client)
-{{ test.constraint_breaches }}
+{{ breaches }}
     for field, value in breaches:
         response = client.patch(_url(row), json={field: value})
         assert response.status_code == 422, (field, value, response.text)

@@ -10,15 +10,4 @@ from __future__ import annotations
 {{ model.imports }}
 
 
-class {{ model.class_name }}(Base):
-{%- if let Some(doc) = model.docstring %}
-    """{{ doc }}"""
-{%- else %}
-    """A row of `{{ model.table_name.text() }}`."""
-{%- endif %}
-
-    __tablename__ = {{ model.table_name }}
-
-{% for attribute in model.attributes -%}
-{{ attribute }}
-{% endfor -%}
+{{ model.body }}

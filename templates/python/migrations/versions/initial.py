@@ -5,19 +5,7 @@ Revision ID: 0001
 Revises:
 """
 
-from collections.abc import Sequence
-from typing import Any
-
-import sqlalchemy as sa
-from alembic import op
-{%- if migration.drops_enum_types %}
-from sqlalchemy.dialects import postgresql
-{%- endif %}
-
-{%- if let Some(db_import) = migration.db_import %}
-
-{{ db_import }}
-{%- endif %}
+{{ migration.imports }}
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -34,16 +22,4 @@ TABLE_OPTIONS: dict[str, Any] = {
 }
 
 
-def upgrade() -> None:
-{%- for statement in migration.upgrade %}
-{{ statement }}
-{%- endfor %}
-
-
-def downgrade() -> None:
-{%- if migration.drops_enum_types %}
-    on_postgresql = op.get_context().dialect.name == "postgresql"
-{%- endif %}
-{%- for statement in migration.downgrade %}
-{{ statement }}
-{%- endfor %}
+{{ migration.functions }}
