@@ -16,10 +16,11 @@ pub struct ApiView {
     pub module: PyIdent,
     /// The URL segment: the table name (`^[a-z0-9_]+$`, safe in a path).
     pub path: String,
-    /// The enum aliases and the five schema classes.
-    pub(super) schemas: Module,
-    /// The router, its column map and its routes.
-    pub(super) router: Module,
+    /// The imports, enum aliases and five schema classes, printed from their code nodes
+    /// (a tree of every module at once would take several times the memory).
+    pub(super) schemas: String,
+    /// The imports, the router, its column map and its routes, printed.
+    pub(super) router: String,
 }
 
 /// JSON names that are the list endpoint's own parameters, so no filter can use them.
@@ -116,8 +117,8 @@ pub(super) fn api(py: &PySchema<'_>, table_id: TableId) -> ApiView {
     ApiView {
         module: py.modules[table_id.0].clone(),
         path: table.name.to_string(),
-        schemas: Module::new(schemas(class, enum_aliases, fields)),
-        router: Module::new(router(py, table_id)),
+        schemas: Module::new(schemas(class, enum_aliases, fields)).to_string(),
+        router: Module::new(router(py, table_id)).to_string(),
     }
 }
 

@@ -14,7 +14,7 @@ use super::imports::ImportSet;
 use super::layout;
 
 /// A module-level name that generated code imports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Symbol {
     /// A module itself, `import module` (or `import module as alias`); code spells it
     /// by its alias or its full dotted name.
@@ -263,6 +263,11 @@ impl Expr {
             },
             _ => layout::Expr::atom(self.inline()),
         }
+    }
+
+    /// Whether the expression breaks across lines however short it is (an exploded dict).
+    fn always_breaks(&self) -> bool {
+        matches!(self, Expr::Dict { entries, exploded: true } if !entries.is_empty())
     }
 
     /// Whether the expression refers to `symbol`.
@@ -521,21 +526,21 @@ impl Stmt {
     fn print(&self, indent: usize, out: &mut String) {
         let pad = " ".repeat(indent);
         match self {
-            Stmt::Expr(expr) => out.push_str(&layout::layout(indent, "", &expr.lower(), "")),
+            Stmt::Expr(expr) => place(out, indent, "", expr, ""),
             Stmt::Assign { target, annotation, value } => {
                 let annotation = annotation.as_ref().map(|annotation| format!(": {}", annotation.inline())).unwrap_or_default();
                 match value {
-                    Some(value) => out.push_str(&layout::layout(indent, &format!("{target}{annotation} = "), &value.lower(), "")),
+                    Some(value) => place(out, indent, &format!("{target}{annotation} = "), value, ""),
                     None => {
                         let _ = write!(out, "{pad}{target}{annotation}");
                     }
                 }
             }
-            Stmt::Return(Some(value)) => out.push_str(&layout::layout(indent, "return ", &value.lower(), "")),
+            Stmt::Return(Some(value)) => place(out, indent, "return ", value, ""),
             Stmt::Return(None) => {
                 let _ = write!(out, "{pad}return");
             }
-            Stmt::Raise(value) => out.push_str(&layout::layout(indent, "raise ", &value.lower(), "")),
+            Stmt::Raise(value) => place(out, indent, "raise ", value, ""),
             Stmt::Assert { test, message } => {
                 let message = message.as_ref().map(|message| format!(", {}", message.inline())).unwrap_or_default();
                 let _ = write!(out, "{pad}assert {}{message}", test.inline());
@@ -547,18 +552,22 @@ impl Stmt {
             Stmt::For { target, iter, body } => {
                 let line = match iter {
                     Expr::Tuple(items) => layout::for_tuple(indent, target, items.iter().map(Expr::lower).collect()),
-                    iter => layout::layout(indent, &format!("for {target} in "), &iter.lower(), ":"),
+                    iter => {
+                        let mut line = String::new();
+                        place(&mut line, indent, &format!("for {target} in "), iter, ":");
+                        line
+                    }
                 };
                 out.push_str(&line);
                 print_block(indent + 4, body, out);
             }
             Stmt::With { item, target, body } => {
-                out.push_str(&layout::layout(indent, "with ", &item.lower(), &format!(" as {target}:")));
+                place(out, indent, "with ", item, &format!(" as {target}:"));
                 print_block(indent + 4, body, out);
             }
             Stmt::Def(function) => {
                 for decorator in &function.decorators {
-                    out.push_str(&layout::layout(indent, "@", &decorator.lower(), ""));
+                    place(out, indent, "@", decorator, "");
                     out.push('\n');
                 }
                 let tail = match &function.returns {
@@ -597,6 +606,21 @@ impl Stmt {
     }
 }
 
+/// `{prefix}{expr}{suffix}` at `indent`, laid out as [`layout::layout`] lays it out; a
+/// line that fits is written straight from the nodes, without the layout tree.
+fn place(out: &mut String, indent: usize, prefix: &str, expr: &Expr, suffix: &str) {
+    let start = out.len();
+    out.extend(std::iter::repeat_n(' ', indent));
+    out.push_str(prefix);
+    expr.write_inline(out);
+    out.push_str(suffix);
+    if out[start..].chars().count() <= layout::LINE_LENGTH && !expr.always_breaks() {
+        return;
+    }
+    out.truncate(start);
+    out.push_str(&layout::layout(indent, prefix, &expr.lower(), suffix));
+}
+
 /// One statement printed at an indentation, for a skeleton that places it inside fixed
 /// code (a test function's body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -633,6 +657,9 @@ impl Body {
     pub(super) fn imports(&self) -> Imports {
         let mut symbols = Vec::new();
         self.0.iter().for_each(|stmt| stmt.visit(&mut symbols));
+        // A module refers to few symbols many times over: each is imported once.
+        symbols.sort_unstable();
+        symbols.dedup();
         let mut runtime = ImportSet::default();
         let mut type_checking = ImportSet::default();
         for symbol in &symbols {

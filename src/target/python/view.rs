@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::code::{Arg, Body, Class, Expr, Function, Imports, Module, Stmt, Symbol, sa};
+use super::code::{Arg, Body, Class, Expr, Function, Module, Stmt, Symbol, sa};
 use super::layout;
 use super::names::{PyIdent, PyStr, SchemaNames, Use, attribute_idents, comment_text, module_ident};
 use super::scalar::{self, Facts, SqlType};
@@ -51,7 +51,7 @@ pub struct ProjectView {
     /// The schemas and router of every table, in module order.
     pub apis: Vec<super::api::ApiView>,
     /// `tests/factories.py`: the factories of every table, in module order.
-    pub(super) factories: Module,
+    pub(super) factories: String,
     /// The test modules, in module order.
     pub tests: Vec<super::tests::TestModuleView>,
     /// `from app.routes import a, b`, laid out.
@@ -73,16 +73,17 @@ pub struct ModelView {
     /// The table's description as the module docstring.
     pub module_docstring: Option<String>,
     /// The import block after `from __future__ import annotations`.
-    pub(super) imports: Imports,
-    /// The model class.
-    pub(super) body: Body,
+    pub(super) imports: String,
+    /// The model class, printed from its code nodes.
+    pub(super) body: String,
 }
 
 /// The initial Alembic revision.
 pub struct MigrationView {
-    pub(super) imports: Imports,
-    /// `upgrade()`, tables created in build order, and `downgrade()`, in teardown order.
-    pub(super) functions: Body,
+    pub(super) imports: String,
+    /// `upgrade()`, tables created in build order, and `downgrade()`, in teardown order,
+    /// printed from their code nodes.
+    pub(super) functions: String,
 }
 
 impl ProjectView {
@@ -101,7 +102,7 @@ impl ProjectView {
         let constraint_messages = super::api::constraint_messages(&py);
         let mut factories: Vec<super::tests::Factory> = order.tables.iter().map(|&table_id| super::tests::factory(&py, table_id)).collect();
         factories.sort_by(|a, b| a.function.cmp(&b.function));
-        let factories = Module::new(Body(factories.into_iter().flat_map(|factory| factory.definitions).collect()));
+        let factories = Module::new(Body(factories.into_iter().flat_map(|factory| factory.definitions).collect())).to_string();
         let mut tests: Vec<super::tests::TestModuleView> = schema.tables().map(|(table_id, _)| super::tests::test_module(&py, table_id)).collect();
         tests.sort_by(|a, b| a.module.cmp(&b.module));
         let database = super::project::DatabaseView::new(schema.db_type, &super::project::database_name(&schema.project_name));
@@ -269,8 +270,8 @@ fn model(py: &PySchema<'_>, order: &BuildOrder, table_id: TableId) -> ModelView 
         import_line: layout::import(&format!("app.models.{}", py.modules[table_id.0]), &[table.class_name.as_str()]),
         table_name: PyStr::new(table.name.as_str()),
         module_docstring: table.description.as_deref().map(|text| docstring(text, 0)),
-        imports: body.imports(),
-        body,
+        imports: body.imports().to_string(),
+        body: body.to_string(),
     }
 }
 
@@ -707,5 +708,5 @@ fn migration(py: &PySchema<'_>, order: &BuildOrder) -> MigrationView {
         // The revision's fixed header: its identifiers' annotations and TABLE_OPTIONS.
         imports.name("collections.abc", "Sequence").name("typing", "Any");
     });
-    MigrationView { imports, functions }
+    MigrationView { imports: imports.to_string(), functions: functions.to_string() }
 }
