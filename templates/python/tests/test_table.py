@@ -67,12 +67,16 @@ def test_text_no_database_can_store_is_rejected(client: TestClient) -> None:
         for text in values.UNSTORABLE:
             body = factories.{{ test.body_function }}(client)
             created = client.post(
-                PATH, content=values.with_raw(body, field, text), headers=values.JSON_HEADERS
+                PATH,
+                content=values.with_raw(body, field, text),
+                headers=values.JSON_HEADERS,
             )
             assert created.status_code == 422, (field, text, created.text)
             assert text not in created.content
             changed = client.patch(
-                _url(row), content=values.with_raw({}, field, text), headers=values.JSON_HEADERS
+                _url(row),
+                content=values.with_raw({}, field, text),
+                headers=values.JSON_HEADERS,
             )
             assert changed.status_code == 422, (field, text, changed.text)
         listed = client.get(PATH, params={field: "a\x00b"})
