@@ -246,7 +246,7 @@ mod formatter_tests {
             let Some((schema, order)) = compilation.valid_schema() else { continue };
             let files = print(schema, order);
             assert!(files.is_ok(), "{}: {files:?}", path.display());
-            for (file_path, file) in files.iter().flat_map(|files| files.iter()) {
+            for (file_path, file) in files.iter().flat_map(super::super::FileSet::iter) {
                 assert!(
                     !(verify::is_python(file_path) && needs_formatter(&file.contents)),
                     "{}: {file_path} has a line the printer left too long",
