@@ -244,17 +244,21 @@ impl Expr {
     fn lower(&self) -> layout::Expr {
         match self {
             Expr::Call(func, args) => layout::Expr::call(func.inline(), args.iter().map(lower_arg).collect()),
-            // `(a, b)[n % 2]`: ruff breaks the collection and keeps the short index after it.
-            Expr::Subscript(value, items) if matches!(&**value, Expr::Tuple(elements) | Expr::List(elements) if elements.len() > 1) => match value.lower() {
-                layout::Expr::Call { head, args, tail, brackets } => {
-                    let index = items.iter().map(Expr::inline).collect::<Vec<_>>().join(", ");
-                    layout::Expr::Call { head, args, tail: format!("{tail}[{index}]"), brackets }
-                }
-                atom @ layout::Expr::Atom(_) => atom,
-            },
+            // `(a, b)[n % 2]`: ruff breaks the tuple and keeps the short index after it.
+            Expr::Subscript(value, items) if matches!(&**value, Expr::Tuple(elements) if elements.len() > 1) => {
+                let Expr::Tuple(elements) = &**value else { return layout::Expr::atom(self.inline()) };
+                let index = items.iter().map(Expr::inline).collect::<Vec<_>>().join(", ");
+                let args = elements.iter().map(Expr::lower).collect();
+                layout::Expr::Call { head: String::new(), args, tail: format!("[{index}]"), brackets: layout::Brackets::Round }
+            }
+            // An index of a call or a list: ruff picks among breaking the index, the call
+            // or parentheses by what fits; one atom leaves a line too long to the formatter.
+            Expr::Subscript(value, _) if matches!(&**value, Expr::Call(..) | Expr::List(_) | Expr::Tuple(_)) => layout::Expr::atom(self.inline()),
             Expr::Subscript(value, items) => layout::Expr::subscript(value.inline(), items.iter().map(Expr::lower).collect()),
             Expr::Tuple(items) if items.len() > 1 => layout::Expr::call("", items.iter().map(Expr::lower).collect()),
-            Expr::List(items) if !items.is_empty() => layout::Expr::subscript("", items.iter().map(Expr::lower).collect()),
+            // One element: ruff's layout of a broken one-element list is not the printer's;
+            // as an atom, a line too long goes to the formatter.
+            Expr::List(items) if items.len() > 1 => layout::Expr::subscript("", items.iter().map(Expr::lower).collect()),
             Expr::Dict { entries, exploded: true } if !entries.is_empty() => layout::Expr::Call {
                 head: String::new(),
                 args: entries.iter().map(|(key, value)| prefixed(&format!("{}: ", key.inline()), value.lower())).collect(),
@@ -637,13 +641,31 @@ impl fmt::Display for Indented {
 /// The statements of a body, each on its own lines after a newline; a nested definition
 /// has one empty line before and after it, as ruff separates methods.
 fn print_block(indent: usize, body: &[Stmt], out: &mut String) {
+    let body = spaced(body);
     for (idx, stmt) in body.iter().enumerate() {
         out.push('\n');
-        if idx > 0 && (stmt.is_definition() || body[idx - 1].is_definition()) && body[idx - 1] != Stmt::Blank {
+        if idx > 0 && (stmt.is_definition() || body[idx - 1].is_definition()) {
             out.push('\n');
         }
         stmt.print(indent, out);
     }
+}
+
+/// The statements of a body without the [`Stmt::Blank`]s that ruff would drop: at its
+/// ends, repeated, or next to a definition, which has its own empty lines.
+fn spaced(body: &[Stmt]) -> Vec<&Stmt> {
+    let mut kept: Vec<&Stmt> = Vec::with_capacity(body.len());
+    for (idx, stmt) in body.iter().enumerate() {
+        if *stmt == Stmt::Blank {
+            let before = kept.last().is_some_and(|last| **last != Stmt::Blank && !last.is_definition());
+            let after = body[idx + 1..].iter().find(|next| **next != Stmt::Blank).is_some_and(|next| !next.is_definition());
+            if !(before && after) {
+                continue;
+            }
+        }
+        kept.push(stmt);
+    }
+    kept
 }
 
 /// The code of one module after its imports: top-level statements, with two empty lines
@@ -681,9 +703,10 @@ impl Body {
 impl fmt::Display for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        for (idx, stmt) in self.0.iter().enumerate() {
+        let body = spaced(&self.0);
+        for (idx, stmt) in body.iter().enumerate() {
             if idx > 0 {
-                let definition = stmt.is_definition() || self.0[idx - 1].is_definition();
+                let definition = stmt.is_definition() || body[idx - 1].is_definition();
                 out.push_str(if definition { "\n\n\n" } else { "\n" });
             }
             stmt.print(0, &mut out);
@@ -782,6 +805,25 @@ mod tests {
         let text = body.to_string();
         assert!(text.starts_with("x = 1\n\n\n@router.get(\"/\")\ndef handler(\n    parameter_number_0: int,"), "{text}");
         assert!(text.ends_with(") -> None:\n    \"\"\"Does it.\"\"\"\n    return"), "{text}");
+    }
+
+    #[test]
+    fn empty_lines_next_to_definitions_are_the_definitions_own() {
+        let def = || Stmt::Def(Function::new("f", Vec::new(), Expr::name("None")).body(vec![Stmt::Return(None)]));
+        let x = || Stmt::assign("x", Expr::lit("1"));
+        let body = Body(vec![Stmt::Blank, x(), Stmt::Blank, def(), Stmt::Blank, x(), Stmt::Blank, Stmt::Blank, x(), Stmt::Blank]);
+        assert_eq!(body.to_string(), "x = 1\n\n\ndef f() -> None:\n    return\n\n\nx = 1\n\nx = 1");
+        let class = Class { name: "C".into(), bases: Vec::new(), docstring: None, body: vec![x(), Stmt::Blank, def(), Stmt::Blank, x()] };
+        assert_eq!(Body(vec![Stmt::Class(class)]).to_string(), "class C:\n    x = 1\n\n    def f() -> None:\n        return\n\n    x = 1");
+    }
+
+    #[test]
+    fn an_index_of_a_call_is_left_whole_to_the_formatter() {
+        let name = "c".repeat(63);
+        let value = Expr::name(format!("create_{name}")).call(vec![Expr::name("client").into()]).index(vec![Expr::str("id")]);
+        let mut out = String::new();
+        place(&mut out, 4, &format!("body[\"{name}\"] = "), &value, "");
+        assert_eq!(out.lines().count(), 1, "{out}");
     }
 
     #[test]
