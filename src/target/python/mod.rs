@@ -50,7 +50,7 @@ pub fn render(schema: &Schema, order: &BuildOrder) -> Result<FileSet, RenderErro
     Ok(files)
 }
 
-/// The project as the printer and the templates lay it out, before [`format`].
+/// The project as the printer and the templates lay it out, before [`format()`].
 fn print(schema: &Schema, order: &BuildOrder) -> Result<FileSet, RenderError> {
     let renamed = safe_class_names(schema);
     let project = view::ProjectView::new(renamed.as_ref().unwrap_or(schema), order);
