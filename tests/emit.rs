@@ -726,13 +726,20 @@ fn document_with_other_posts() -> String {
     document(2).replace("\"length\": 80", "\"length\": 99")
 }
 
-#[test]
-fn a_shell_inside_out_keeps_working_there_after_generate_dash_o_dot() {
+/// OUT generated from the two-table document, and a copy of the document in which one
+/// table (`posts`) changed.
+fn generated_then_changed() -> (TempDir, PathBuf, PathBuf) {
     let (dir, out) = scratch();
     let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
     fs::write(&before, document(2)).expect("write");
     fs::write(&after, document_with_other_posts()).expect("write");
     generate_fully(&before, &out);
+    (dir, out, after)
+}
+
+#[test]
+fn a_shell_inside_out_keeps_working_there_after_generate_dash_o_dot() {
+    let (_dir, out, after) = generated_then_changed();
     let inode = fs::metadata(&out).expect("metadata").ino();
     // One shell: regenerate into `.`, then go on reading through the same working directory.
     let script = format!("{} generate {} -o . && pwd -P && ls -A && cat app/models/posts.py", env!("CARGO_BIN_EXE_backbone"), path_str(&after));
@@ -750,11 +757,7 @@ fn a_shell_inside_out_keeps_working_there_after_generate_dash_o_dot() {
 
 #[test]
 fn changing_one_table_rewrites_only_the_files_that_change() {
-    let (dir, out) = scratch();
-    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
-    fs::write(&before, document(2)).expect("write");
-    fs::write(&after, document_with_other_posts()).expect("write");
-    generate_fully(&before, &out);
+    let (dir, out, after) = generated_then_changed();
     let fresh = dir.path().join("fresh");
     generate_fully(&after, &fresh);
     let (old_tree, new_tree) = (tree(&out), tree(&fresh));
@@ -918,11 +921,7 @@ proptest::proptest! {
 
 #[test]
 fn a_second_run_waits_for_the_one_holding_out() {
-    let (dir, out) = scratch();
-    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
-    fs::write(&before, document(2)).expect("write");
-    fs::write(&after, document_with_other_posts()).expect("write");
-    generate_fully(&before, &out);
+    let (_dir, out, after) = generated_then_changed();
     let old_tree = tree(&out);
     // This test plays the run in progress: it holds OUT's lock.
     let holder = fs::File::open(&out).expect("open OUT");

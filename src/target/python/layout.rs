@@ -164,15 +164,15 @@ pub fn for_tuple(indent: usize, target: &str, items: Vec<Expr>) -> String {
     layout(indent, &format!("for {target} in "), &tuple, "")
 }
 
-/// A flat call: every argument an atom.
-pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
-    let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), brackets: Brackets::Round };
-    layout(indent, "", &expr, "")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flat call: every argument an atom.
+    fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
+        let expr = Expr::Call { head: head.to_owned(), args: args.iter().cloned().map(Expr::Atom).collect(), tail: tail.to_owned(), brackets: Brackets::Round };
+        layout(indent, "", &expr, "")
+    }
 
     fn args(items: &[&str]) -> Vec<String> {
         items.iter().map(|item| (*item).to_owned()).collect()

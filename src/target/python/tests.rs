@@ -249,7 +249,7 @@ pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleVie
     let listed = Expr::name("client").attr("get").call(vec![Expr::name("PATH").into(), Arg::kw("params", Expr::List(params))]);
     let list_call = Indented(4, Stmt::assign("listed", listed));
     let update = table.columns.iter().find(|column| is_updatable(column)).map(|column| {
-        let values = || Symbol::name("tests", "values");
+        let values = || Expr::Sym(values_module());
         let number = || values().attr("number").call(vec![]);
         let value = match &column.ty {
             ScalarType::String { length } => values().attr("text").call(vec![number().into(), Expr::lit(length.to_string()).into()]),
@@ -275,7 +275,7 @@ pub(super) fn test_module(py: &PySchema<'_>, table_id: TableId) -> TestModuleVie
     // A `for` header over fixed code in the skeleton: laid out on its own.
     let text_fields = (!text_fields.is_empty()).then(|| layout::for_tuple(4, "field", text_fields));
     let write_only = write_only_test(table);
-    let values = Symbol::Name { module: "tests".into(), name: "values".into(), type_checking: false };
+    let values = values_module();
     let uses_values =
         text_fields.is_some() || write_only.as_ref().is_some_and(|test| test.uses_values) || update.as_ref().is_some_and(|(_, value)| value.uses(&values));
     let mut parent_deletes = Vec::new();
@@ -358,11 +358,16 @@ fn write_only_test(table: &crate::ir::Table) -> Option<WriteOnlyTest> {
         uses_number |= numbered;
         written.push(Expr::Tuple(vec![Expr::str(column.name.as_str()), value]));
     }
-    let values = Symbol::Name { module: "tests".into(), name: "values".into(), type_checking: false };
+    let values = values_module();
     let uses_values = uses_number || written.iter().any(|pair| pair.uses(&values));
     let written = Indented(4, Stmt::annotated("written", pairs_type(), Some(Expr::List(written))));
     let fields = columns.iter().map(|column| layout::Expr::atom(PyStr::new(column.name.as_str()).to_string())).collect();
     Some(WriteOnlyTest { uses_number, uses_values, written, fields: layout::for_tuple(4, "field", fields) })
+}
+
+/// `tests.values`, the helpers of the generated `tests/values.py`, as the modules import it.
+fn values_module() -> Symbol {
+    Symbol::Name { module: "tests".into(), name: "values".into(), type_checking: false }
 }
 
 /// A column the update test can change and compare exactly.
